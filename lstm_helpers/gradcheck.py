@@ -1,0 +1,101 @@
+"""Numerical gradients by centred differences, to check hand-written backward passes.
+
+The rule: compute in float64, perturb one entry at a time by +-h, and compare with `rel_error`;
+a correct backward gives relative errors around 1e-8 or smaller, a wrong one around 1e-2 or larger.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _require_float64(name, x):
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{name}: expected a numpy array, got {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise ValueError(f"{name}: expected dtype float64 (centred differences need it), got {x.dtype}")
+
+
+def eval_numerical_gradient(f, x, h=1e-5):
+    """Gradient of a scalar function ``f(x)`` with respect to array ``x``, by centred differences.
+
+    ``x`` is perturbed in place and restored; returns an array shaped like ``x``:
+    df/dx_k ~ (f(x + h e_k) - f(x - h e_k)) / (2h).
+    """
+    _require_float64("x", x)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = float(f(x))
+        x[ix] = old - h
+        fxmh = float(f(x))
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, df, h=1e-5):
+    """Gradient of sum(f(x) * df) with respect to ``x``: an array function against an upstream ``df``.
+
+    This is what a backward pass computes when the layer's output receives gradient ``df``.
+    """
+    _require_float64("x", x)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old - h
+        neg = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old
+        if pos.shape != np.shape(df):
+            raise ValueError(f"df: expected the shape of f(x), {pos.shape}, got {np.shape(df)}")
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def rel_error(x, y, eps=1e-12):
+    """Largest elementwise relative error: max |x - y| / max(eps, |x| + |y|)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"y: expected the shape of x, {x.shape}, got {y.shape}")
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(eps, np.abs(x) + np.abs(y))))
+
+
+def check_layer_gradients(forward, backward, inputs: dict, *, seed=0, h=1e-5):
+    """Check every gradient of a forward/backward pair against centred differences.
+
+    ``forward(**inputs)`` returns ``(out, cache)`` and ``backward(dout, cache)`` returns the
+    gradients in the order of ``inputs``. A random upstream gradient ``dout`` is used. Returns a
+    dict name -> relative error, so a notebook can print it as a table.
+    """
+    for name, arr in inputs.items():
+        _require_float64(name, arr)
+    rng = np.random.default_rng(seed)
+    out, cache = forward(**inputs)
+    dout = rng.normal(size=out.shape)
+    grads = backward(dout, cache)
+    errors = {}
+    for (name, arr), analytic in zip(inputs.items(), grads):
+        numeric = eval_numerical_gradient_array(lambda v, n=name: forward(**{**inputs, n: v})[0], arr, dout, h=h)
+        errors[name] = rel_error(analytic, numeric)
+    return errors
+
+
+def format_error_table(errors: dict, threshold: float = 1e-7) -> str:
+    """A plain-text table of relative errors with a pass/fail column against ``threshold``."""
+    width = max(len("parameter"), *(len(k) for k in errors))
+    lines = [f"{'parameter':<{width}}  {'relative error':>14}  verdict", "-" * (width + 27)]
+    for name, err in errors.items():
+        verdict = "ok" if err < threshold else "WRONG?"
+        lines.append(f"{name:<{width}}  {err:>14.2e}  {verdict}")
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""Small shared utilities: seeding, device choice, input validation and showing source code.
+
+Nothing here runs on import; every effect (seeding, printing) happens only when you call it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import random
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+QUICK_ENV = "LSTM_QUICK"
+
+
+def quick_mode() -> bool:
+    """True when the test run asked long experiments to shrink (``LSTM_QUICK=1``).
+
+    ``make test`` sets it; learners never need to.
+    """
+    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def set_seed(seed: int = 0) -> np.random.Generator:
+    """Seed Python's, numpy's and (if installed) torch's random generators.
+
+    Returns a fresh ``numpy.random.Generator`` seeded with ``seed``, the preferred way to draw
+    numbers in new code.
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ValueError(f"seed: expected an int, got {type(seed).__name__} {seed!r}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    try:
+        import torch
+    except ImportError:  # the numpy-only notebooks work without torch
+        pass
+    else:
+        torch.manual_seed(int(seed))
+    return np.random.default_rng(int(seed))
+
+
+def get_device(prefer: str | None = None, verbose: bool = True):
+    """Pick the fastest available torch device: cuda, then mps, then cpu.
+
+    Prints one line saying which device and why (unless ``verbose=False``). ``prefer`` forces a
+    device name ('cuda', 'mps' or 'cpu') and raises ``ValueError`` if it is not available.
+    """
+    import torch
+
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if prefer is not None:
+        available = {"cuda": cuda, "mps": mps, "cpu": True}
+        if prefer not in available:
+            raise ValueError(f"prefer: expected one of 'cuda', 'mps', 'cpu' or None, got {prefer!r}")
+        if not available[prefer]:
+            raise ValueError(f"prefer: device {prefer!r} was asked for but is not available here")
+        name, why = prefer, "asked for explicitly"
+    elif cuda:
+        name, why = "cuda", f"CUDA GPU found: {torch.cuda.get_device_name(0)}"
+    elif mps:
+        name, why = "mps", "Apple-silicon GPU found (Metal Performance Shaders)"
+    else:
+        name, why = "cpu", "no CUDA or MPS GPU found, so everything runs on the CPU"
+    if verbose:
+        print(f"Using device '{name}': {why}.")
+    return torch.device(name)
+
+
+def show_source(obj, *, start: str | None = None):
+    """Display the real source of a package function or class, syntax-highlighted.
+
+    In a notebook this renders as highlighted code; elsewhere it still has a plain-text form.
+    ``start`` (optional) skips the source up to the first line containing that text, to show
+    only the part being explained.
+    """
+    from IPython.display import Code
+
+    try:
+        src = inspect.getsource(obj)
+    except (TypeError, OSError) as exc:
+        raise ValueError(f"obj: expected a function, class or module with Python source, got {obj!r}") from exc
+    if start is not None:
+        lines = src.splitlines(keepends=True)
+        for k, line in enumerate(lines):
+            if start in line:
+                src = "".join(lines[k:])
+                break
+        else:
+            raise ValueError(f"start: {start!r} does not occur in the source of {obj.__qualname__}")
+    return Code(src, language="python")
+
+
+def _fmt_shape(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_array(name: str, arr, shape, dtype=None) -> np.ndarray:
+    """Validate that ``arr`` is an ndarray of ``shape`` (ints or None for any size).
+
+    Raises ``ValueError`` naming ``name``, the expected shape and the received one. Returns the
+    array unchanged so it can be used inline.
+    """
+    if not isinstance(arr, np.ndarray):
+        raise ValueError(f"{name}: expected a numpy array of shape {_fmt_shape(['*' if s is None else s for s in shape])}, "
+                         f"got {type(arr).__name__}")
+    want = tuple("*" if s is None else s for s in shape)
+    if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+        raise ValueError(f"{name}: expected shape {_fmt_shape(want)}, got {_fmt_shape(arr.shape)}")
+    if dtype is not None and arr.dtype != dtype:
+        raise ValueError(f"{name}: expected dtype {np.dtype(dtype)}, got {arr.dtype} "
+                         "(all arrays must share one float dtype)")
+    return arr
+
+
+def check_float_dtypes(**arrays) -> np.dtype:
+    """Check that all given arrays share one floating dtype (float32 or float64) and return it."""
+    dtypes = {k: v.dtype for k, v in arrays.items() if v is not None}
+    for k, dt in dtypes.items():
+        if dt not in (np.float32, np.float64):
+            raise ValueError(f"{k}: expected dtype float32 or float64, got {dt}")
+    if len(set(dtypes.values())) > 1:
+        listing = ", ".join(f"{k}={dt}" for k, dt in dtypes.items())
+        first = next(iter(dtypes))
+        odd = next(k for k, dt in dtypes.items() if dt != dtypes[first])
+        raise ValueError(f"{odd}: expected dtype {dtypes[first]} like {first}, got {dtypes[odd]} "
+                         f"(mixed dtypes: {listing})")
+    return next(iter(dtypes.values()))
+
+
+@contextmanager
+def atomic_write(path, mode: str = "wb"):
+    """Open a temporary file next to ``path`` and move it into place only if the block succeeds.
+
+    A crash or exception inside the block leaves no half-written ``path`` behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
