@@ -108,7 +108,7 @@ class TrainConfig:
 # were written: `python -m lstm_helpers.bench --full` measures what they reach.
 PRESETS = {
     "tiny": TrainConfig(hidden_size=64, num_layers=1, emb_size=32, dropout=0.0, batch_size=16, seq_len=32,
-                        lr=1e-2, weight_decay=0.0, warmup_steps=5, max_steps=60, eval_interval=20,
+                        lr=1e-2, weight_decay=0.0, warmup_steps=5, max_steps=120, eval_interval=40,
                         eval_batches=2, log_interval=10),
     "cpu": TrainConfig(hidden_size=256, num_layers=2, emb_size=64, dropout=0.1, batch_size=32, seq_len=128,
                        lr=3e-3, weight_decay=0.01, warmup_steps=50, max_steps=1500, max_seconds=300,
@@ -289,7 +289,7 @@ def _as_tokens(name: str, ids, min_len: int, device) -> torch.Tensor:
     return ids.to(device=device, dtype=torch.long)
 
 
-def _amp_dtype(model, cfg: TrainConfig, device: torch.device, vocab_size: int):
+def _amp_dtype(model, cfg: TrainConfig, device: torch.device):
     """bf16 if asked for (or 'auto' on CUDA) and this model/device pair runs it; else None (fp32).
 
     Whether cuDNN runs an LSTM in bf16 depends on its version, so one tiny forward and backward
@@ -350,7 +350,7 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, checkpoint_path=None
     train_data = _as_tokens("train_data", train_data, cfg.seq_len + 1, device)
     val_data = _as_tokens("val_data", val_data, cfg.seq_len + 1, device)
     set_seed(cfg.seed)
-    amp_dtype = _amp_dtype(model, cfg, device, getattr(model, "vocab_size", None))
+    amp_dtype = _amp_dtype(model, cfg, device)
     optimizer = _make_optimizer(model, cfg, device)
     clock = {"time_fraction": 0.0}  # read by the schedule, so a time budget also decays the lr
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg, clock["time_fraction"]))

@@ -152,3 +152,44 @@ def atomic_write(path, mode: str = "wb"):
         except FileNotFoundError:
             pass
         raise
+
+
+def check_environment(verbose: bool = True) -> list[dict]:
+    """Compare every package this project needs (from its own metadata) with what is installed.
+
+    Returns one row per package: name, required specifier, installed version (or None) and ok.
+    With ``verbose``, prints one line saying everything is in order, or what is missing or too
+    old and how to fix it.
+    """
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    try:
+        reqs = [Requirement(r) for r in metadata.requires("lstm-helpers") or []]
+    except metadata.PackageNotFoundError:
+        reqs = []
+        if verbose:
+            print("The package lstm_helpers is importable but not installed: run `pip install -e .` "
+                  "in the repository (or `make lab`).")
+    rows = []
+    for req in reqs:
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue  # test-only extras
+        try:
+            version = metadata.version(req.name)
+        except metadata.PackageNotFoundError:
+            version = None
+        ok = version is not None and req.specifier.contains(version, prereleases=True)
+        rows.append({"name": req.name, "required": str(req.specifier) or "any", "installed": version, "ok": ok})
+    bad = [r for r in rows if not r["ok"]]
+    if verbose and rows:
+        if bad:
+            for r in bad:
+                what = "is missing" if r["installed"] is None else f"is {r['installed']}, too old"
+                print(f"PROBLEM: {r['name']} {what} (need {r['required']}).")
+            print("Fix: from the repository folder run `make lab` (it creates .venv), or "
+                  "`pip install -e .` in your own environment, then restart the kernel.")
+        else:
+            print(f"All {len(rows)} required packages are installed and recent enough.")
+    return rows

@@ -1,0 +1,212 @@
+"""Tests for lstm_helpers.train and lstm_helpers.models: loop, checkpoints, exact resume, presets, CLI.
+
+All on the CPU with the tiny preset and a slice of the offline pystdlib corpus; a few seconds each.
+"""
+
+import math
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_helpers import train as T
+from lstm_helpers.data import CharVocab, load_corpus, make_windows, sine_mixture, train_val_split
+from lstm_helpers.models import CharLSTM, SequenceRegressor
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    text = load_corpus("pystdlib")[:60_000]
+    vocab = CharVocab(text)
+    train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
+    return vocab, train_ids, val_ids
+
+
+def tiny(**overrides):
+    return T.get_preset("tiny", **overrides)
+
+
+def make_model(vocab, cfg, seed=0):
+    torch.manual_seed(seed)
+    return CharLSTM(vocab.size, cfg.hidden_size, cfg.num_layers, cfg.emb_size, cfg.dropout, cfg.impl)
+
+
+def test_loss_decreases(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny()
+    hist = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, progress=False)
+    assert hist["step"] == list(range(1, cfg.max_steps + 1))
+    assert len(hist["train_loss"]) == len(hist["lr"]) == cfg.max_steps
+    assert np.mean(hist["train_loss"][-10:]) < np.mean(hist["train_loss"][:10]) - 1.0
+    assert hist["val_step"] == list(range(cfg.eval_interval, cfg.max_steps + 1, cfg.eval_interval))
+    assert hist["val_loss"][-1] < math.log(vocab.size) - 1.0  # well below a uniform guess
+    assert all(t > 0 for t in hist["tokens_per_sec"]) and hist["elapsed"] == sorted(hist["elapsed"])
+
+
+@pytest.mark.parametrize("impl", ["cudnn", "scratch"])
+def test_both_impls_train(corpus, impl):
+    if impl == "scratch":
+        pytest.importorskip("lstm_helpers.torch_lstm", reason="lstm_helpers.torch_lstm is not written yet")
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(impl=impl, max_steps=40, eval_interval=20, seq_len=16)
+    model = make_model(vocab, cfg)
+    assert type(model.lstm).__module__ == ("torch.nn.modules.rnn" if impl == "cudnn" else "lstm_helpers.torch_lstm")
+    hist = T.train(model, train_ids, val_ids, cfg, progress=False)
+    assert np.mean(hist["train_loss"][-5:]) < np.mean(hist["train_loss"][:5]) - 0.5
+
+
+def test_early_stopping_keeps_best_checkpoint(corpus, monkeypatch, tmp_path):
+    vocab, train_ids, val_ids = corpus
+    scripted = iter([3.0, 2.0, 2.5, 2.6, 2.7, 2.8])
+    monkeypatch.setattr(T, "evaluate", lambda *a, **k: next(scripted))
+    cfg = tiny(max_steps=100, eval_interval=5, patience=2)
+    path = tmp_path / "best.pt"
+    hist = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, checkpoint_path=path, progress=False,
+                   vocab=vocab)
+    assert hist["val_step"] == [5, 10, 15, 20] and hist["step"][-1] == 20  # stopped 2 evals after the best
+    ckpt = T.load_checkpoint(path)
+    assert ckpt["step"] == 10 and ckpt["best_val_loss"] == 2.0
+    assert ckpt["history"]["val_loss"] == [3.0, 2.0]
+
+
+def test_checkpoint_is_weights_only_and_rebuilds_model(corpus, tmp_path):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(max_steps=20, eval_interval=10)
+    model = make_model(vocab, cfg)
+    path = tmp_path / "ck.pt"
+    T.train(model, train_ids, val_ids, cfg, checkpoint_path=path, progress=False, vocab=vocab)
+    raw = torch.load(path, weights_only=True)
+    for key in ("model", "optimizer", "scheduler", "step", "best_val_loss", "history", "config", "vocab", "rng"):
+        assert key in raw, key
+    assert set(raw["rng"]) >= {"python", "numpy", "torch", "batch"}
+    assert raw["config"]["hidden_size"] == cfg.hidden_size
+    rebuilt, vocab2, _ = T.load_char_model(path)
+    assert vocab2.chars == vocab.chars
+    x = train_ids[:50][None]
+    model.eval()
+    if raw["step"] == cfg.max_steps:  # the last evaluation was the best, so the weights match
+        torch.testing.assert_close(rebuilt(x)[0], model(x)[0])
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.pt"]  # no temporary files left behind
+
+
+def test_resume_reproduces_uninterrupted_run(corpus, tmp_path, monkeypatch):
+    vocab, train_ids, val_ids = corpus
+    # Two layers with dropout, so the torch generator's state matters as well as the batch generator's.
+    cfg = tiny(num_layers=2, dropout=0.2, max_steps=30, eval_interval=15, seq_len=16)
+    full = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, progress=False)
+
+    path = tmp_path / "run.pt"
+    real_get_batch, calls = T.get_batch, []
+
+    def interrupt_after_15(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 15:
+            raise KeyboardInterrupt
+        return real_get_batch(*args, **kwargs)
+
+    monkeypatch.setattr(T, "get_batch", interrupt_after_15)
+    part = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, checkpoint_path=path, progress=False)
+    assert part["step"][-1] == 15 and T.load_checkpoint(path)["step"] == 15
+    monkeypatch.setattr(T, "get_batch", real_get_batch)
+
+    # A "fresh process": different model weights and scrambled global generators before resuming.
+    random.seed(123), np.random.seed(123), torch.manual_seed(123)
+    resumed = T.train(make_model(vocab, cfg, seed=99), train_ids, val_ids, cfg, checkpoint_path=path,
+                      resume=True, progress=False)
+    for key in ("step", "train_loss", "lr", "val_step", "val_loss"):
+        assert resumed[key] == full[key], key
+
+
+def test_rng_state_round_trip():
+    gen = torch.Generator().manual_seed(5)
+    state = T.get_rng_state(gen)
+    a = (random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=gen).item())
+    T.set_rng_state(state, gen)
+    b = (random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=gen).item())
+    assert a == b
+
+
+def test_lr_schedule_warmup_cosine_and_clock():
+    cfg = tiny(warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
+    assert T.lr_factor(0, cfg) == pytest.approx(0.1) and T.lr_factor(9, cfg) == pytest.approx(1.0)
+    assert T.lr_factor(10, cfg) == pytest.approx(1.0)
+    assert T.lr_factor(60, cfg) == pytest.approx(0.55)
+    assert T.lr_factor(110, cfg) == pytest.approx(0.1)
+    assert T.lr_factor(20, cfg, time_fraction=1.0) == pytest.approx(0.1)  # out of time: fully decayed
+
+
+def test_presets_exist_and_validate():
+    for name in ("tiny", "cpu", "gpu"):
+        cfg = T.get_preset(name)
+        assert isinstance(cfg, T.TrainConfig) and cfg.validate() is cfg
+    assert T.get_preset("gpu").max_seconds == 60
+    cfg = T.get_preset("tiny", max_steps=7)
+    assert cfg.max_steps == 7 and T.PRESETS["tiny"].max_steps != 7
+    with pytest.raises(ValueError, match="name"):
+        T.get_preset("huge")
+    with pytest.raises(ValueError, match="hiden_size"):
+        T.get_preset("tiny", hiden_size=3)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("hidden_size", 0), ("num_layers", 1.5), ("dropout", 1.0), ("lr", -1e-3), ("batch_size", 0),
+    ("max_seconds", 0), ("patience", 0), ("amp", "fp16"), ("impl", "keras"), ("grad_clip", -1.0),
+    ("emb_size", 0), ("warmup_steps", -1), ("compile", "yes"),
+])
+def test_bad_config_values_name_the_field(field, value):
+    with pytest.raises(ValueError, match=f"^{field}: expected"):
+        T.TrainConfig(**{field: value})
+
+
+def test_train_validates_inputs(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny()
+    model = make_model(vocab, cfg)
+    with pytest.raises(ValueError, match="cfg"):
+        T.train(model, train_ids, val_ids, {"lr": 1e-3}, progress=False)
+    with pytest.raises(ValueError, match="val_data"):
+        T.train(model, train_ids, val_ids[:5], cfg, progress=False)
+    with pytest.raises(ValueError, match="train_data"):
+        T.train(model, train_ids.float(), val_ids, cfg, progress=False)
+    with pytest.raises(ValueError, match="checkpoint_path"):
+        T.train(model, train_ids, val_ids, cfg, resume=True, progress=False)
+
+
+def test_generate_shapes_and_determinism(corpus):
+    vocab, _, _ = corpus
+    model = CharLSTM(vocab.size, 32, emb_size=None)  # one-hot inputs
+    prefix = vocab.encode("def ")
+    a = model.generate(prefix, 20, generator=torch.Generator().manual_seed(0))
+    b = model.generate(prefix, 20, generator=torch.Generator().manual_seed(0))
+    assert a.shape == (24,) and a.dtype == np.int64 and (a[:4] == prefix).all()
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(model.generate(prefix, 5, temperature=0), model.generate(prefix, 5, temperature=0))
+    assert isinstance(vocab.decode(a), str)
+    with pytest.raises(ValueError, match="prefix_ids"):
+        model.generate([], 5)
+
+
+def test_train_regressor_on_sines():
+    x, y = make_windows(sine_mixture(8, 80, seed=0), input_len=24, horizon=1)
+    torch.manual_seed(0)
+    model = SequenceRegressor(hidden_size=16)
+    hist = T.train_regressor(model, x, y, x_val=x[:64], y_val=y[:64], steps=60, lr=2e-2)
+    assert len(hist["train_loss"]) == 60 and hist["val_step"] == [50, 60]
+    assert np.mean(hist["train_loss"][-10:]) < 0.5 * np.mean(hist["train_loss"][:5])
+    assert model(torch.from_numpy(x[:3])).shape == (3, 1)
+
+
+def test_cli_tiny_preset(tmp_path):
+    out = tmp_path / "cli.pt"
+    proc = subprocess.run([sys.executable, "-m", "lstm_helpers.train", "--corpus", "pystdlib", "--preset", "tiny",
+                           "--max-steps", "40", "--out", str(out), "--no-progress", "--sample", "40",
+                           "--device", "cpu"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout
+    for expected in ("device: cpu", "parameters:", "best validation loss:", "tokens per second:",
+                     f"checkpoint: {out}", "sample:"):
+        assert expected in lines, (expected, lines)
+    assert out.is_file()
