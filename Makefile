@@ -16,7 +16,8 @@ LAB_PORT  ?= 8888
 LAB_TOKEN ?=
 LAB_FLAGS := --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)" \
 	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
-	$(if $(LAB_TOKEN),--IdentityProvider.token=$(LAB_TOKEN),) $(if $(DISPLAY),,--no-browser)
+	$(if $(LAB_TOKEN),--IdentityProvider.token=$(LAB_TOKEN),) $(if $(DISPLAY),,--no-browser) \
+	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # The test run sets LSTM_QUICK=1: notebooks 09-10 then use the `tiny` preset. Learners never set it.
 PYTEST_FLAGS := -n 2 --dist loadscope --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg

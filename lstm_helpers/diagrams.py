@@ -1,4 +1,4 @@
-"""Every diagram of the series (LSTM cells, gates, unrolled RNNs, gradient paths), drawn with matplotlib.
+"""Every diagram of the series (LSTM cells, gates, gradient paths), drawn with matplotlib.
 
 Run ``python -m lstm_helpers.diagrams img`` to regenerate them all as byte-stable PNG and SVG twins.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Ellipse, FancyBboxPatch, Polygon
@@ -53,13 +53,9 @@ _RC = {
 }
 
 
-@contextmanager
 def _style():
-    # imported here so that importing the module never touches pyplot state
-    import matplotlib
-
-    with matplotlib.rc_context(_RC):
-        yield
+    """Our fonts and SVG settings for one block of drawing or saving; global rcParams stay untouched."""
+    return matplotlib.rc_context(_RC)
 
 
 def _canvas(x0: float, x1: float, y0: float, y1: float):
@@ -150,7 +146,8 @@ X_OUT, Y_TANH = 10.0, 4.85                 # output column: tanh(C_t) and the o 
 X_HUP = 11.6                               # h_t leaves through the top here
 LAYER_W, LAYER_H = 1.45, 0.9
 
-# Named parts a figure can highlight; each drawn element belongs to one of them.
+# Every element of the cell carries a tag (a line, a box, an operation); a part that a figure
+# can highlight is a set of tags.
 PARTS = {
     "state": {"C"},
     "forget": {"h_in", "x_in", "bus_f", "f_in", "f_layer", "f_out", "f_mul"},
@@ -161,7 +158,7 @@ PARTS = {
                "c_tanh_in", "c_tanh", "c_tanh_out", "o_mul", "h_out"},
     "peephole": {"peep"},
 }
-ALL_TAGS = set().union(*PARTS.values()) | {"peep"}
+ALL_TAGS = set().union(*PARTS.values())
 
 
 def draw_cell(ax, ox: float = 0.0, oy: float = 0.0, highlight=(), *, peephole: bool = False,
@@ -172,7 +169,8 @@ def draw_cell(ax, ox: float = 0.0, oy: float = 0.0, highlight=(), *, peephole: b
     ``highlight`` is a collection of names from ``PARTS`` ('state', 'forget', 'input', 'update',
     'output', 'peephole') or 'all'; highlighted parts use the highlight colour, the rest grey.
     ``io_labels`` puts C_{t-1}, h_{t-1}, C_t, h_t at the line 'ends', in the 'gaps' of a chain
-    (above the lines), or nowhere ('none').
+    (above the lines), or nowhere ('none'); ``symbols`` labels the layer outputs f_t, i_t, c~_t, o_t.
+    ``peephole`` adds the dashed connections from the cell state into the three sigmoid gates.
     """
     if isinstance(highlight, str):
         highlight = [highlight]
@@ -194,14 +192,14 @@ def draw_cell(ax, ox: float = 0.0, oy: float = 0.0, highlight=(), *, peephole: b
     bot = Y_LAYER - LAYER_H / 2
     _box(ax, ox, oy, CELL_W, CELL_H)
 
-    # cell state: thick, drawn above crossing lines with a white halo so they pass underneath
+    # cell state: thick, with a halo where the h_t output passes underneath it
     x_left, x_right = -stub_left, CELL_W + stub_right
     c_segments = [(x_left, X_F - r), (X_F + r, X_G - r), (X_G + r, x_right)]
     for k, (a, b) in enumerate(c_segments):
         last = k == len(c_segments) - 1
         _line(ax, [P(a, Y_C), P(b, Y_C)], on("C"), lw=LW_STATE, head=last, z=3)
-    ax.plot([ox + x_left, ox + x_right], [oy + Y_C, oy + Y_C], color="white", lw=LW_STATE + 5,
-            zorder=2.5, solid_capstyle="butt")
+    ax.plot([ox + X_HUP - 0.3, ox + X_HUP + 0.3], [oy + Y_C, oy + Y_C], color=CELL_FILL,
+            lw=LW_STATE + 6, zorder=2.5, solid_capstyle="butt")
     _op(ax, *P(X_F, Y_C), r"$\times$", on("f_mul"))
     _op(ax, *P(X_G, Y_C), "+", on("add"))
 
@@ -279,28 +277,36 @@ def draw_cell(ax, ox: float = 0.0, oy: float = 0.0, highlight=(), *, peephole: b
 
 
 def _equations(ax, x, y, lines, *, gap=1.35):
-    """Equations (ink) and optional glosses (grey, smaller), top-aligned at y, left-aligned at x."""
+    """Equations (ink) and glosses (lines starting with '#': grey, smaller), top-left at (x, y)."""
+    after_note = False
     for item in lines:
         if item.startswith("#"):
-            _text(ax, x, y, item[1:].strip(), "mute", fs=FS_NOTE, ha="left", va="top")
+            _text(ax, x, y, item[1:].strip(), "note", fs=FS_NOTE, ha="left", va="top")
             y -= gap * 0.85
+            after_note = True
         else:
+            y -= 0.3 if after_note else 0.0  # a little air before the next equation
             _text(ax, x, y, item, "ink", fs=FS_EQ, ha="left", va="top")
             y -= gap
+            after_note = False
     return y
 
 
-# Cell figures share one frame: the cell, then room for equations on the right.
-_CELL_FRAME = (-3.4, 27.4, -2.6, 9.4)
-_EQ_X = 16.4
+# Cell figures share one frame: the cell, then its equations on the right.
+_CELL_FRAME = (-3.4, 26.0, -2.5, 9.8)
+_EQ_X, _EQ_Y = 16.0, 7.6
 
 
-def _cell_figure(highlight, equations=(), *, peephole=False, y_eq=7.2):
+def _cell_figure(highlight, equations=(), *, peephole=False, below=False):
     with _style():
-        fig, ax = _canvas(*_CELL_FRAME)
-        draw_cell(ax, highlight=highlight, peephole=peephole)
-        if equations:
-            _equations(ax, _EQ_X, y_eq, equations)
+        if below:  # long equations go under the cell instead
+            fig, ax = _canvas(_CELL_FRAME[0], 16.6, -9.3, _CELL_FRAME[3])
+            draw_cell(ax, highlight=highlight, peephole=peephole)
+            _equations(ax, -2.9, -2.9, equations)
+        else:
+            fig, ax = _canvas(*_CELL_FRAME)
+            draw_cell(ax, highlight=highlight, peephole=peephole)
+            _equations(ax, _EQ_X, _EQ_Y, equations)
     return fig
 
 
@@ -310,7 +316,7 @@ def draw_lstm_model() -> Figure:
     """Overview: three steps of an LSTM chain (t-1, t, t+1); the middle cell is drawn in full."""
     gap, wbox = 2.8, 4.0
     with _style():
-        fig, ax = _canvas(-gap - wbox - 1.6, CELL_W + gap + wbox + 1.6, -2.6, 9.4)
+        fig, ax = _canvas(-gap - wbox - 1.6, CELL_W + gap + wbox + 1.6, -2.5, CELL_H + 2.4)
         draw_cell(ax, highlight="all", stub_left=gap, stub_right=gap, io_labels="gaps")
         for x0, t in [(-gap - wbox, "t-1"), (CELL_W + gap, "t+1")]:
             _box(ax, x0, 0, wbox, CELL_H)
@@ -329,23 +335,19 @@ def draw_lstm_model() -> Figure:
 
 def draw_state1() -> Figure:
     """The cell state: a straight line through the cell, touched only by one x and one +."""
-    with _style():
-        fig, ax = _canvas(*_CELL_FRAME)
-        draw_cell(ax, highlight="state")
-        _equations(ax, _EQ_X, 7.2, [
-            r"cell state $C$",
-            "# runs straight through the whole chain;",
-            "# only a pointwise \u00d7 and + touch it,",
-            "# so information flows along it unchanged",
-            "# unless a gate says otherwise",
-        ])
-    return fig
+    return _cell_figure("state", [
+        r"the cell state $C$",
+        "# runs straight through the chain;",
+        "# only a pointwise \u00d7 and + touch it,",
+        "# so information can flow along",
+        "# it unchanged",
+    ])
 
 
 def draw_state2() -> Figure:
     """A gate: a sigmoid layer whose output multiplies a signal pointwise."""
     with _style():
-        fig, ax = _canvas(-2.6, 24.6, -2.4, 5.6)
+        fig, ax = _canvas(-2.2, 22.4, -2.4, 5.6)
         y_line, x_mul, y_sig = 3.6, 4.5, 1.0
         r = OP_R
         _line(ax, [(-0.4, y_line), (x_mul - r, y_line)], "ink", lw=LW_STATE, head=False)
@@ -372,8 +374,8 @@ def draw_forget() -> Figure:
     """The forget gate: how much of each entry of C_{t-1} to keep."""
     return _cell_figure("forget", [
         r"$f_t = \sigma(W_f\cdot[h_{t-1}, x_t] + b_f)$",
-        r"# one value in (0, 1) per entry of $C_{t-1}$:",
-        "# 1 = keep it, 0 = forget it",
+        "# a number in (0, 1) for each entry",
+        r"# of $C_{t-1}$: 1 = keep it, 0 = forget it",
     ])
 
 
@@ -381,7 +383,7 @@ def draw_input() -> Figure:
     """The input gate i_t and the candidate c~_t: what to write into the cell state."""
     return _cell_figure("input", [
         r"$i_t = \sigma(W_i\cdot[h_{t-1}, x_t] + b_i)$",
-        "# how much to write",
+        "# how much to write, in (0, 1)",
         r"$\tilde{c}_t = \tanh(W_c\cdot[h_{t-1}, x_t] + b_c)$",
         "# what to write, in (-1, 1)",
     ])
@@ -412,14 +414,18 @@ def draw_lstm_peephole() -> Figure:
         r"$f_t = \sigma(W_f\cdot[h_{t-1}, x_t] + p_f \odot C_{t-1} + b_f)$",
         r"$i_t = \sigma(W_i\cdot[h_{t-1}, x_t] + p_i \odot C_{t-1} + b_i)$",
         r"$o_t = \sigma(W_o\cdot[h_{t-1}, x_t] + p_o \odot C_t + b_o)$",
-        "# peepholes (dashed): the gates also see the cell",
-        "# state, through diagonal weights p",
-    ], peephole=True)
+        r"# peepholes (dashed): the gates also read the cell state, through",
+        r"# diagonal weights $p$; $f_t$ and $i_t$ see $C_{t-1}$, $o_t$ sees the new $C_t$",
+    ], peephole=True, below=True)
+
+
+_DASH = (0, (2.6, 1.6))
 
 
 def _chain_boxes(ax, xs, y, w, h, text):
     for x in xs:
-        _box(ax, x - w / 2, y - h / 2, w, h, edge=TONES["ink"][0], fill=TONES["ink"][1], lw=LW, pad=0.25, z=4)
+        _box(ax, x - w / 2, y - h / 2, w, h, edge=TONES["ink"][0], fill=TONES["ink"][1], lw=LW,
+             pad=0.25, z=4)
         if text:
             _text(ax, x, y, text, "ink", fs=FS_LAYER)
 
@@ -427,151 +433,149 @@ def _chain_boxes(ax, xs, y, w, h, text):
 def draw_rnn_unrolled() -> Figure:
     """A tanh RNN, rolled and unrolled, with the backward path through the Jacobians in red."""
     with _style():
-        fig, ax = _canvas(-1.4, 27.0, -3.4, 7.4)
+        fig, ax = _canvas(-1.4, 27.0, -2.3, 8.0)
         yc, w, h = 3.0, 2.0, 1.6
-        # rolled: one box with a loop
+        # rolled: one box whose output loops back into itself
         x_r = 1.4
         _chain_boxes(ax, [x_r], yc, w, h, "tanh")
         _line(ax, [(x_r, 0.6), (x_r, yc - h / 2)], "ink")
         _line(ax, [(x_r, yc + h / 2), (x_r, 5.4)], "ink")
         _text(ax, x_r, 0.45, r"$x_t$", va="top")
         _text(ax, x_r, 5.55, r"$h_t$", va="bottom")
-        cx, rad = x_r + w / 2 + 0.25, 0.75
-        ang = np.linspace(math.radians(-125), math.radians(125), 60)
-        loop = np.c_[cx + rad * np.cos(ang), yc + rad * np.sin(ang)]
-        loop[0, 0] = loop[-1, 0] = x_r + w / 2
-        _line(ax, loop[::-1], "ink")
-        _text(ax, 4.35, yc, "=", fs=24)
+        right, straight, rad = x_r + w / 2, 0.5, 0.45
+        ang = np.linspace(math.pi / 2, -math.pi / 2, 60)
+        loop = np.vstack([[right, yc + rad],
+                          np.c_[right + straight + rad * np.cos(ang), yc + rad * np.sin(ang)],
+                          [right, yc - rad]])
+        _line(ax, loop, "ink", z=5)
+        _text(ax, 4.3, yc, "=", fs=24)
 
         # unrolled
         xs = [7.6, 11.4, 15.2, 21.4]
         names = ["1", "2", "3", "T"]
         yf, yb = yc + 0.3, yc - 0.35
-        _text(ax, 5.5, yf, r"$h_0$", ha="center")
-        _line(ax, [(6.05, yf), (xs[0] - w / 2, yf)], "ink")
+        _text(ax, 5.3, yf, r"$h_0$", ha="center")
+        _line(ax, [(5.8, yf), (xs[0] - w / 2, yf)], "ink")
         _chain_boxes(ax, xs, yc, w, h, "tanh")
         x_dots = (xs[2] + xs[3]) / 2
         _text(ax, x_dots, yc, r"$\cdots$", fs=20)
-        hops = [(xs[0], xs[1]), (xs[1], xs[2]), (xs[2], x_dots - 0.75), (x_dots + 0.75, xs[3])]
-        for k, (a, b) in enumerate(hops):
-            a_edge = a + (w / 2 if k != 3 else 0)
-            b_edge = b - (w / 2 if k != 2 else 0)
-            _line(ax, [(a_edge, yf), (b_edge, yf)], "ink")
-            _line(ax, [(b_edge, yb), (a_edge, yb)], "grad", ls=(0, (2.6, 1.6)))
+        hops = [(xs[0] + w / 2, xs[1] - w / 2), (xs[1] + w / 2, xs[2] - w / 2),
+                (xs[2] + w / 2, x_dots - 0.75), (x_dots + 0.75, xs[3] - w / 2)]
+        for a, b in hops:
+            _line(ax, [(a, yf), (b, yf)], "ink")
+            _line(ax, [(b, yb), (a, yb)], "grad", ls=_DASH)
         for x, n in zip(xs, names):
             _line(ax, [(x, 0.6), (x, yc - h / 2)], "ink")
             _line(ax, [(x, yc + h / 2), (x, 5.4)], "ink")
             _text(ax, x, 0.45, rf"$x_{n}$", va="top")
             _text(ax, x, 5.55, rf"$h_{n}$", va="bottom")
         # the loss gradient enters at the last step and flows back
-        _line(ax, [(xs[3] + w / 2 + 1.6, yb), (xs[3] + w / 2, yb)], "grad", ls=(0, (2.6, 1.6)))
+        _line(ax, [(xs[3] + w / 2 + 1.6, yb), (xs[3] + w / 2, yb)], "grad", ls=_DASH)
         _text(ax, xs[3] + w / 2 + 1.75, yb, r"$\partial L/\partial h_T$", "grad", ha="left")
         # one Jacobian label, tied to one backward hop
         x_lab = (xs[1] + xs[2]) / 2
-        ax.plot([x_lab, x_lab], [yb - 0.15, -1.2], color=TONES["grad"][0], lw=1.0, zorder=2)
-        _text(ax, x_lab, -1.35,
+        ax.plot([x_lab, x_lab], [yb - 0.15, -1.0], color=TONES["grad"][0], lw=1.0, zorder=2)
+        _text(ax, x_lab, -1.15,
               r"each step back: $\partial h_t/\partial h_{t-1} = \mathrm{diag}(1-h_t^2)\,W_h^\top$",
               "grad", va="top")
-        _text(ax, -1.0, 7.0, r"$h_t = \tanh(h_{t-1}W_h + x_tW_x + b)$", "ink", fs=FS_EQ,
+        _text(ax, -1.0, 7.6, r"$h_t = \tanh(h_{t-1}W_h + x_tW_x + b)$", "ink", fs=FS_EQ,
               ha="left", va="top")
         # legend
-        _line(ax, [(17.3, 6.75), (18.7, 6.75)], "ink")
-        _text(ax, 18.9, 6.75, "forward", "ink", fs=FS_NOTE, ha="left")
-        _line(ax, [(22.3, 6.75), (20.9, 6.75)], "grad", ls=(0, (2.6, 1.6)))
-        _text(ax, 22.5, 6.75, "gradient", "grad", fs=FS_NOTE, ha="left")
+        _line(ax, [(16.0, 7.3), (17.4, 7.3)], "ink")
+        _text(ax, 17.6, 7.3, "forward", "ink", fs=FS_NOTE, ha="left")
+        _line(ax, [(21.8, 7.3), (20.4, 7.3)], "grad", ls=_DASH)
+        _text(ax, 22.0, 7.3, "gradient", "grad", fs=FS_NOTE, ha="left")
     return fig
+
+
+def _chain_gaps(xs, w, x_start, x_end, dots=0.75):
+    """Segments joining the boxes centred at xs (width w); the gap before the last box holds dots."""
+    x_dots = (xs[-2] + xs[-1]) / 2
+    segs = [(x_start, xs[0] - w / 2)]
+    segs += [(xs[k] + w / 2, xs[k + 1] - w / 2) for k in range(len(xs) - 2)]
+    segs += [(xs[-2] + w / 2, x_dots - dots), (x_dots + dots, xs[-1] - w / 2), (xs[-1] + w / 2, x_end)]
+    return segs, x_dots
+
+
+def _backward_hops(ax, xs, mids, y, labels, *, lw=LW, fade=False):
+    """Red dashed arrows from each gap centre to the previous one, one label above each box."""
+    # mids: gap centres [b_0, b_1, ..., b_{n-2}, b_{n-1}', b_n] with the dots gap split in two
+    n = len(xs)
+    for k in range(n):
+        a, b = (mids[k + 1], mids[k]) if k < n - 1 else (mids[k + 2], mids[k + 1])
+        alpha = (0.4 + 0.6 * (k + 1) / n) if fade else 1.0
+        _line(ax, [(a, y), (b, y)], "grad", ls=_DASH, lw=lw * alpha if fade else lw, alpha=alpha)
+        _text(ax, xs[k], y + 0.25, labels[k], "grad", fs=FS_SYMBOL, va="bottom")
+    # through the dots: no arrowhead, it is the same path continuing
+    alpha = (0.4 + 0.6 * (n - 1) / n) if fade else 1.0
+    _line(ax, [(mids[n], y), (mids[n - 1], y)], "grad", ls=_DASH, head=False,
+          lw=lw * alpha if fade else lw, alpha=alpha)
 
 
 def draw_cell_state_highway() -> Figure:
     """Backward paths compared: along the LSTM cell state (x f_t per step) and through a tanh RNN."""
-    dash = (0, (2.6, 1.6))
     with _style():
-        fig, ax = _canvas(-1.4, 27.0, -9.6, 8.6)
-        w, gap = 3.6, 1.8
-        xs = [2.6 + k * (w + gap) for k in range(3)] + [2.6 + 3 * (w + gap) + 1.6]
+        fig, ax = _canvas(-1.4, 27.4, -7.3, 8.6)
+        w = 3.6
+        xs = [2.8, 8.4, 14.0, 21.2]
         names = ["1", "2", "3", "T"]
-        x_dots = (xs[2] + xs[3]) / 2
+        x_start, x_end = -0.6, xs[-1] + w / 2 + 1.4
 
         # --- LSTM panel: cells whose top line is the cell state
         yb0, hc = 0.6, 3.6
         yC, yH = yb0 + hc - 0.75, yb0 + 0.7
-        _text(ax, -1.0, 8.2, "LSTM: the cell state is a highway for gradients "
+        _text(ax, -1.0, 8.2, "LSTM: the cell state is a highway for the gradient "
               "(the constant error carousel)", "ink", fs=FS_EQ, ha="left", va="top")
-        _text(ax, -1.0, 7.1, r"each step back multiplies by $\partial C_t/\partial C_{t-1} = "
-              r"\mathrm{diag}(f_t)$ only: no weight matrix, no squashing", "mute", fs=FS_NOTE,
-              ha="left", va="top")
+        _text(ax, -1.0, 7.1, r"along this path each step back multiplies it by "
+              r"$\partial C_t/\partial C_{t-1} = \mathrm{diag}(f_t)$: no weight matrix, no squashing",
+              "note", fs=FS_NOTE, ha="left", va="top")
+        xm, xa = -0.6, 0.7   # where the x and the + sit, relative to a cell centre
         for x, n in zip(xs, names):
             _box(ax, x - w / 2, yb0, w, hc)
-            _op(ax, x - 0.6, yC, r"$\times$", True)
-            _op(ax, x + 0.7, yC, "+", "mute")
-            _line(ax, [(x - 0.6, yb0 + 1.35), (x - 0.6, yC - OP_R)], True)
-            _text(ax, x - 0.75, yb0 + 1.1, rf"$f_{n}$", "hl", fs=FS_SYMBOL, ha="right")
-            _line(ax, [(x + 0.7, yb0 + 1.35), (x + 0.7, yC - OP_R)], "mute")
-            _text(ax, x + 0.85, yb0 + 1.1, r"$i\,\tilde{c}$", "mute", fs=FS_SYMBOL, ha="left")
-        x_start, x_end = xs[0] - w / 2 - 1.6, xs[3] + w / 2 + 1.6
-        stops = [x_start] + [v for x in xs for v in (x - 0.6 - OP_R, x - 0.6 + OP_R, x + 0.7 - OP_R,
-                                                     x + 0.7 + OP_R)] + [x_end]
-        for k in range(0, len(stops), 2):
-            a, b = stops[k], stops[k + 1]
-            if xs[2] + w / 2 < a < xs[3] - w / 2 or xs[2] + w / 2 < b < xs[3] - w / 2:
-                a, b = (a, x_dots - 0.75) if a < x_dots else (x_dots + 0.75, b)
-            _line(ax, [(a, yC), (b, yC)], True, lw=LW_STATE, head=(k == len(stops) - 2))
+            _op(ax, x + xm, yC, r"$\times$", True)
+            _op(ax, x + xa, yC, "+", "mute")
+            _line(ax, [(x + xm, yb0 + 1.35), (x + xm, yC - OP_R)], True)
+            _text(ax, x + xm - 0.15, yb0 + 1.1, rf"$f_{n}$", "hl", fs=FS_SYMBOL, ha="right")
+            _line(ax, [(x + xa, yb0 + 1.35), (x + xa, yC - OP_R)], "mute")
+            # the C line inside the cell, broken by the two operations
+            _line(ax, [(x - w / 2, yC), (x + xm - OP_R, yC)], True, lw=LW_STATE, head=False)
+            _line(ax, [(x + xm + OP_R, yC), (x + xa - OP_R, yC)], True, lw=LW_STATE, head=False)
+            _line(ax, [(x + xa + OP_R, yC), (x + w / 2, yC)], True, lw=LW_STATE, head=False)
+        segs, x_dots = _chain_gaps(xs, w, x_start, x_end)
+        for k, (a, b) in enumerate(segs):
+            _line(ax, [(a, yC), (b, yC)], True, lw=LW_STATE, head=(k == len(segs) - 1))
+            _line(ax, [(a, yH), (b, yH)], "mute", head=(k == len(segs) - 1))
         _text(ax, x_dots, yC, r"$\cdots$", "hl", fs=20)
         _text(ax, x_dots, yH, r"$\cdots$", "mute", fs=20)
-        for k, (a, b) in enumerate(zip([x_start] + xs[:3], xs)):
-            pass
-        _line(ax, [(x_start, yH), (x_dots - 0.75, yH)], "mute", head=False)
-        _line(ax, [(x_dots + 0.75, yH), (x_end, yH)], "mute")
-        # state labels in the gaps
-        gaps = [xs[0] - w / 2 - 0.8] + [(xs[k] + xs[k + 1]) / 2 for k in range(2)] + \
-               [xs[2] + w / 2 + 0.55, xs[3] + w / 2 + 0.8]
-        for x, s in zip(gaps, ["0", "1", "2", "3", "T"]):
-            if s == "3":
-                x = xs[2] + w / 2 + 0.15
-                _text(ax, x, yC - 0.3, rf"$C_{s}$", "hl", fs=FS_SYMBOL, ha="left", va="top")
-            else:
-                _text(ax, x, yC - 0.3, rf"$C_{s}$", "hl", fs=FS_SYMBOL, va="top")
-        # gradient along the top, hop by hop
-        yg = yb0 + hc + 0.45
-        _text(ax, x_end + 0.1, yg, r"$\partial L/\partial C_T$", "grad", ha="left")
-        _line(ax, [(x_end, yg), (xs[3] + w / 2, yg)], "grad", ls=dash)
-        for x, n in zip(xs, names):
-            _line(ax, [(x + w / 2, yg), (x - w / 2, yg)], "grad", ls=dash)
-            _text(ax, x, yg + 0.25, rf"$\times\, f_{n}$", "grad", fs=FS_SYMBOL, va="bottom")
-        _line(ax, [(xs[2] + w / 2, yg), (x_dots + 0.3, yg)], "grad", ls=dash, head=False)
-        _line(ax, [(x_dots - 0.3, yg), (xs[2] + w / 2, yg)], "grad", ls=dash, head=False)
+        mids = [(a + b) / 2 for a, b in segs]
+        for x, s in zip(mids, ["0", "1", "2", "3", "{T-1}", "T"]):
+            _text(ax, x, yC - 0.35, rf"$C_{s}$", "hl", fs=FS_SYMBOL, va="top")
+        _text(ax, mids[-1], yH - 0.3, r"$h_T$", "mute", fs=FS_SYMBOL, va="top")
+        yg = yb0 + hc + 0.5
+        _backward_hops(ax, xs, mids, yg, [rf"$\times\, f_{n}$" for n in names])
+        _line(ax, [(x_end + 0.1, yg), (mids[-1], yg)], "grad", ls=_DASH, head=False)
+        _text(ax, x_end + 0.2, yg, r"$\partial L/\partial C_T$", "grad", ha="left")
 
         # --- RNN panel: the same chain through tanh
-        yr = -6.2
-        _text(ax, -1.0, -1.0, "plain RNN: the gradient passes through tanh and "
-              r"$W_h$ at every step", "ink", fs=FS_EQ, ha="left", va="top")
-        _text(ax, -1.0, -2.1, r"each step back multiplies by $J_t = \mathrm{diag}(1-h_t^2)\,W_h^\top$:"
-              " the product vanishes or explodes", "mute", fs=FS_NOTE, ha="left", va="top")
+        yr = -5.4
+        _text(ax, -1.0, -0.9, r"plain RNN: the gradient passes through tanh and $W_h$ at every step",
+              "ink", fs=FS_EQ, ha="left", va="top")
+        _text(ax, -1.0, -2.0, r"each step back multiplies it by $J_t = \mathrm{diag}(1-h_t^2)\,W_h^\top$:"
+              " the product vanishes (or explodes)", "note", fs=FS_NOTE, ha="left", va="top")
         bw, bh = 2.2, 1.6
         _chain_boxes(ax, xs, yr, bw, bh, "tanh")
         _text(ax, x_dots, yr, r"$\cdots$", "ink", fs=20)
-        edges = [x_start] + [v for x in xs for v in (x - bw / 2, x + bw / 2)] + [x_end]
-        for k in range(0, len(edges), 2):
-            a, b = edges[k], edges[k + 1]
-            if a < x_dots < b:
-                _line(ax, [(a, yr), (x_dots - 0.75, yr)], "ink")
-                _line(ax, [(x_dots + 0.75, yr), (b, yr)], "ink")
-            else:
-                _line(ax, [(a, yr), (b, yr)], "ink")
-        hlabels = [(x_start + xs[0] - bw / 2) / 2] + [(xs[k] + xs[k + 1]) / 2 for k in range(2)] + \
-                  [xs[2] + bw / 2 + 0.15, xs[3] + bw / 2 + 0.8]
-        for x, s in zip(hlabels, ["0", "1", "2", "3", "T"]):
-            _text(ax, x, yr - 0.3, rf"$h_{s}$", "ink", fs=FS_SYMBOL, va="top",
-                  ha="left" if s == "3" else "center")
-        # fading strokes: the typical case, a shrinking gradient
-        ygr = yr + bh / 2 + 0.45
-        _line(ax, [(x_end, ygr), (xs[3] + bw / 2, ygr)], "grad", ls=dash)
-        _text(ax, x_end + 0.1, ygr, r"$\partial L/\partial h_T$", "grad", ha="left")
-        for k, (x, n) in enumerate(zip(xs, names)):
-            alpha = [0.35, 0.55, 0.75, 1.0][k]
-            _line(ax, [(x + bw / 2 + 0.4, ygr), (x - bw / 2 - 0.4, ygr)], "grad", ls=dash,
-                  lw=LW * alpha, alpha=alpha)
-            _text(ax, x, ygr + 0.25, rf"$\times\, J_{n}$", "grad", fs=FS_SYMBOL, va="bottom")
+        segs, _ = _chain_gaps(xs, bw, x_start, x_end)
+        for a, b in segs:
+            _line(ax, [(a, yr), (b, yr)], "ink")
+        mids = [(a + b) / 2 for a, b in segs]
+        for x, s in zip(mids, ["0", "1", "2", "3", "{T-1}", "T"]):
+            _text(ax, x, yr - 0.3, rf"$h_{s}$", "ink", fs=FS_SYMBOL, va="top")
+        ygr = yr + bh / 2 + 0.5
+        # strokes fade to the left: the typical case, a shrinking gradient
+        _backward_hops(ax, xs, mids, ygr, [rf"$\times\, J_{n}$" for n in names], fade=True)
+        _line(ax, [(x_end + 0.1, ygr), (mids[-1], ygr)], "grad", ls=_DASH, head=False)
+        _text(ax, x_end + 0.2, ygr, r"$\partial L/\partial h_T$", "grad", ha="left")
     return fig
 
 
@@ -596,8 +600,12 @@ def _check_out_dir(out_dir) -> Path:
         raise ValueError(f"out_dir: expected a folder path (str or Path), got {type(out_dir).__name__} "
                          f"{out_dir!r}")
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out_dir: expected a folder (existing or new), got {str(out)!r}, which is a file")
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ValueError(f"out_dir: expected a folder (existing or new), got {str(out)!r}, "
+                                 f"but {str(folder)!r} is a file")
+            break
     return out
 
 
@@ -607,13 +615,13 @@ def save_figure(name: str, out_dir="img") -> list[Path]:
     Output is byte-stable: no dates or version strings in the files, fixed SVG ids, fixed dpi.
     Each file is written atomically. Returns the two paths.
     """
-    if name not in FIGURES:
+    if not isinstance(name, str) or name not in FIGURES:
         raise ValueError(f"name: expected one of {sorted(FIGURES)}, got {name!r}")
     out = _check_out_dir(out_dir)
     fig = FIGURES[name]()
     paths = []
     with _style():
-        for fmt, meta in [("png", {"Software": None}), ("svg", {"Date": None})]:
+        for fmt, meta in [("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})]:
             path = out / f"{name}.{fmt}"
             with atomic_write(path, "wb") as fh:
                 fig.savefig(fh, format=fmt, dpi=DPI, metadata=meta, facecolor="white")
@@ -626,7 +634,7 @@ def generate_all(out_dir="img", names=None) -> list[Path]:
     out = _check_out_dir(out_dir)
     if names is None:
         names = list(FIGURES)
-    elif isinstance(names, str) or not all(isinstance(n, str) for n in names):
+    elif not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"names: expected a list of figure names from {sorted(FIGURES)}, got {names!r}")
     bad = [n for n in names if n not in FIGURES]
     if bad:

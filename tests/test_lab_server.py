@@ -55,9 +55,19 @@ def test_make_serve_lab_serves_the_notebooks(tmp_path):
         with pytest.raises(urllib.error.HTTPError):  # and the token is really required
             urllib.request.urlopen(f"{base}/api/contents", timeout=5)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        _stop(proc)
         log.close()
+
+
+def _stop(proc):
+    """Stop make and the server it started (they share a process group)."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
