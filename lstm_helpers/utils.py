@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import os
 import random
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,20 +27,18 @@ def quick_mode() -> bool:
 
 
 def set_seed(seed: int = 0) -> np.random.Generator:
-    """Seed Python's, numpy's and (if installed) torch's random generators.
+    """Seed Python's, numpy's and (if it has been imported) torch's random generators.
 
     Returns a fresh ``numpy.random.Generator`` seeded with ``seed``, the preferred way to draw
-    numbers in new code.
+    numbers in new code. Torch is seeded only when the caller has imported it already, so the
+    numpy-only notebooks never pay for importing torch: import torch before calling this.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed: expected an int, got {type(seed).__name__} {seed!r}")
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
-    try:
-        import torch
-    except ImportError:  # the numpy-only notebooks work without torch
-        pass
-    else:
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.manual_seed(int(seed))
     return np.random.default_rng(int(seed))
 
