@@ -88,13 +88,143 @@ def plot_gates_over_time(cache: dict, *, sample=0, unit=0, ax=None, gates="ifgo"
 # =================================================================================================
 # 02_cell_state
 
+def plot_gate_at_work(pre_activation, values, *, axes=None):
+    """A gate as numbers: sigmoid(pre_activation) on its curve (left), and values, gate and their product (right).
+
+    ``pre_activation`` and ``values`` are 1-D arrays of the same length. Returns the two axes.
+    """
+    from .activations import sigmoid
+
+    a = np.asarray(pre_activation, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if a.ndim != 1 or a.shape != v.shape:
+        raise ValueError(f"values: expected shape {a.shape} like pre_activation, got {v.shape}")
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1, 1.4]})
+    ax_curve, ax_bars = axes
+    gate = sigmoid(a)
+    grid = np.linspace(min(-8.0, a.min()), max(8.0, a.max()), 400)
+    ax_curve.plot(grid, sigmoid(grid), color=LSTM_COLOR, label=r"gate $\sigma(a)$")
+    ax_curve.plot(grid, np.tanh(grid), color="0.6", ls="--", label=r"$\tanh(a)$, for contrast")
+    ax_curve.scatter(a, gate, color="black", zorder=3, s=20, label="the gate values used")
+    ax_curve.axhline(0, color="0.3", lw=0.8)
+    ax_curve.axhline(1, color="0.3", lw=0.8, ls=":")
+    ax_curve.set_xlabel("pre-activation $a$")
+    ax_curve.set_ylabel("gate value")
+    ax_curve.set_title(r"$\sigma$ squashes any $a$ into (0, 1)")
+    ax_curve.grid(True, alpha=0.3)
+    ax_curve.legend(fontsize=8, loc="upper left")
+
+    k = np.arange(len(a))
+    w = 0.27
+    ax_bars.bar(k - w, v, w, color="0.65", label="values (in)")
+    ax_bars.bar(k, gate, w, color=LSTM_COLOR, label="gate")
+    ax_bars.bar(k + w, gate * v, w, color=RNN_COLOR, label="gate * values (out)")
+    ax_bars.axhline(0, color="0.3", lw=0.8)
+    ax_bars.set_xticks(k)
+    ax_bars.set_xticklabels([f"a={x:g}" for x in a], fontsize=8)
+    ax_bars.set_ylabel("value")
+    ax_bars.set_title("pointwise product: gate 0 blocks, gate 1 passes")
+    ax_bars.grid(True, axis="y", alpha=0.3)
+    ax_bars.legend(fontsize=8, loc="best")
+    return axes
+
 
 # =================================================================================================
 # 03_forget_gate
 
+def plot_memory_trace(c, f, *, resets=(), writes=(), ax=None, title="Memory of one cell over time"):
+    """One unit's cell state C_t and forget gate f_t over time; reset steps shaded, write steps marked.
+
+    ``c`` and ``f`` are 1-D arrays over time (e.g. ``cache['c'][0, :, 0]``); ``resets`` and ``writes``
+    list the time steps of reset tokens and of written values.
+    """
+    ax = _axes(ax, figsize=(9, 4))
+    c, f = np.asarray(c, dtype=float), np.asarray(f, dtype=float)
+    t = np.arange(len(c))
+    for k, r in enumerate(resets):
+        ax.axvspan(r - 0.5, r + 0.5, color="0.85", zorder=0, label="reset token" if k == 0 else None)
+    ax.plot(t, f, color="0.45", ls="--", marker=".", ms=4, lw=1, label="forget gate $f_t$")
+    ax.plot(t, c, color=LSTM_COLOR, marker="o", ms=4, lw=2, label="cell state $C_t$")
+    if len(writes):
+        w = np.asarray(writes)
+        ax.scatter(w, c[w], s=90, facecolors="none", edgecolors=RNN_COLOR, lw=1.5, zorder=4,
+                   label="value written")
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xlim(-0.7, len(c) - 0.3)
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("value")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return ax
+
+
+def plot_norms_by_forget_bias(norms: dict, *, direct: dict | None = None, ax=None, threshold=1e-3,
+                              title=r"How far back the gradient along $C$ reaches"):
+    """Semilog gradient norms against distance: thin lines per random model, a thick geometric mean.
+
+    ``norms`` maps a legend label (e.g. 'forget bias 1') to an array (S, K) of S models' norms[k].
+    ``direct`` (optional, same labels and shapes) adds the geometric mean of the direct-path norms,
+    dashed. A dotted line marks ``threshold``. Returns the axes.
+    """
+    ax = _axes(ax, figsize=(8, 4.2))
+    colors = [RNN_COLOR, LSTM_COLOR, GRU_COLOR, "#9467bd"]
+    for (label, arr), color in zip(norms.items(), colors):
+        arr = np.asarray(arr, dtype=float)
+        k = np.arange(arr.shape[1])
+        for row in arr:
+            ax.semilogy(k, row, color=color, lw=0.7, alpha=0.35)
+        ax.semilogy(k, np.exp(np.log(arr).mean(axis=0)), color=color, lw=2.4, label=f"{label} (mean of {len(arr)})")
+        if direct is not None and label in direct:
+            d = np.asarray(direct[label], dtype=float)
+            ax.semilogy(np.arange(d.shape[1]), np.exp(np.log(d).mean(axis=0)), color=color, lw=1.4, ls="--",
+                        label=f"{label}, direct path only")
+    ax.axhline(threshold, color="0.3", ls=":", lw=1.2, label=f"threshold {threshold:g}")
+    ax.set_xlabel("distance k (time steps back from the last state)")
+    ax.set_ylabel(r"$\|\partial C_T / \partial C_{T-k}\|_2$")
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
+
 
 # =================================================================================================
 # 04_input_gate
+
+def plot_memory_writes(x, cache, *, sample=0, unit=0, ax=None, title="A cell that writes only when told to",
+                       show_forget=False):
+    """The value channel x[..., 0], the write flag x[..., 1] (shaded), i_t and C_t of one unit over time.
+
+    ``x`` (N, T, D) is the input given to `numpy_lstm.lstm_forward` and ``cache`` its cache;
+    ``show_forget`` adds the forget gate f_t.
+    """
+    ax = _axes(ax, figsize=(8, 4))
+    value, write = x[sample, :, 0], x[sample, :, 1]
+    T = len(value)
+    t = np.arange(T)
+    for k, step in enumerate(np.flatnonzero(write > 0.5)):
+        ax.axvspan(step - 0.5, step + 0.5, color="#ffd54f", alpha=0.5, lw=0,
+                   label="write flag on" if k == 0 else None)
+    ax.plot(t, value, "o", color="0.55", ms=5, label="value $x_t[0]$")
+    ax.step(t, cache["i"][sample, :, unit], where="mid", color="#ff7f0e", ls="--", lw=1.5,
+            label="input gate $i_t$")
+    if show_forget:
+        ax.step(t, cache["f"][sample, :, unit], where="mid", color="#2ca02c", ls="--", lw=1.5,
+                label="forget gate $f_t$")
+    ax.plot(t, cache["c"][sample, :, unit], "-", marker="s", ms=4, color=LSTM_COLOR, lw=2,
+            label="cell state $C_t$")
+    ax.axhline(0.0, color="0.3", lw=0.6)
+    ax.set_xlim(-0.5, T - 0.5)
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("value")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=5 if show_forget else 4,
+              frameon=False)
+    return ax
 
 
 # =================================================================================================
@@ -104,9 +234,154 @@ def plot_gates_over_time(cache: dict, *, sample=0, unit=0, ax=None, gates="ifgo"
 # =================================================================================================
 # 06_output_gate
 
+STEP_COLORS = {"i": "#2ca02c", "f": "#9467bd", "g": "#8c564b", "o": "#ff7f0e", "c": "#1f77b4", "h": "#d62728"}
+
+
+def lit_parts(i, f, o, *, threshold=0.5):
+    """Which parts of the cell diagram carry signal, from gate values: memory kept, written, shown.
+
+    'state' when the forget gate keeps C_{t-1} (f > threshold), 'input' and 'update' when the input
+    gate writes (i > threshold), 'output' when the output gate shows the cell (o > threshold).
+    """
+    parts = []
+    if f > threshold:
+        parts.append("state")
+    if i > threshold:
+        parts += ["input", "update"]
+    if o > threshold:
+        parts.append("output")
+    return parts
+
+
+def plot_lstm_step(cache, t, *, sample=0, unit=0, fig=None, inputs=None, inputs_label="input $x_t$",
+                   events=None, title=None):
+    """One time step of an LSTM run, for step-through views (notebook 06's player).
+
+    Three panels: the cell diagram with the paths in use at step ``t`` lit (see `lit_parts`), the
+    values of i_t, f_t, c~_t, o_t, C_t and h_t at step ``t`` as bars, and the whole run below
+    (C_t and h_t, plus ``inputs`` (T,) if given) with step ``t`` marked. ``cache`` is the cache of
+    `numpy_lstm.lstm_forward`; ``events`` maps a step to a short label ('write', 'read').
+    Returns the three axes (cell, bars, timeline).
+    """
+    import matplotlib.pyplot as plt
+
+    from .diagrams import CELL_H, CELL_W, draw_cell
+
+    T = cache["h"].shape[1]
+    if not isinstance(t, (int, np.integer)) or not 0 <= t < T:
+        raise ValueError(f"t: expected an int step in [0, {T}), got {t!r}")
+    events = dict(events or {})
+    if fig is None:
+        fig = plt.figure(figsize=(10, 6.2))
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.8, 1), height_ratios=(2.4, 1), hspace=0.3, wspace=0.1,
+                            left=0.07, right=0.98, top=0.94, bottom=0.09)
+    ax_cell = fig.add_subplot(grid[0, 0])
+    ax_bar = fig.add_subplot(grid[0, 1])
+    ax_time = fig.add_subplot(grid[1, :])
+    val = {k: float(cache[k][sample, t, unit]) for k in ("i", "f", "g", "o", "c", "h")}
+
+    draw_cell(ax_cell, highlight=lit_parts(val["i"], val["f"], val["o"]))
+    ax_cell.set_xlim(-3.4, CELL_W + 2.9)
+    ax_cell.set_ylim(-2.2, CELL_H + 2.3)
+    ax_cell.set_aspect("equal")
+    ax_cell.set_axis_off()
+    what = f": {events[t]}" if t in events else ""
+    ax_cell.set_title(title or f"step t = {t}{what}  (blue = paths in use)", fontsize=11)
+
+    keys = ["i", "f", "g", "o", "c", "h"]
+    names = ["$i_t$", "$f_t$", r"$\tilde c_t$", "$o_t$", "$C_t$", "$h_t$"]
+    xs = np.arange(len(keys))
+    heights = [val[k] for k in keys]
+    ax_bar.bar(xs, heights, color=[STEP_COLORS[k] for k in keys], width=0.65)
+    lim = max(1.0, float(np.abs(cache["c"][sample, :, unit]).max())) * 1.25
+    for x, v in zip(xs, heights):
+        ax_bar.text(x, v + (0.04 if v >= 0 else -0.04) * lim, f"{v:.2f}", ha="center",
+                    va="bottom" if v >= 0 else "top", fontsize=9)
+    ax_bar.axhline(0, color="0.3", lw=0.8)
+    ax_bar.axvline(3.5, color="0.75", lw=0.8, ls=":")
+    ax_bar.set_xticks(xs)
+    ax_bar.set_xticklabels(names)
+    ax_bar.set_ylim(-lim if np.min(cache["c"][sample, :, unit]) < 0 or np.min(heights) < 0 else -0.08 * lim, lim)
+    ax_bar.set_title("gates | states at this step", fontsize=11)
+    ax_bar.grid(True, axis="y", alpha=0.3)
+
+    steps = np.arange(T)
+    if inputs is not None:
+        inputs = np.asarray(inputs, dtype=float)
+        if inputs.shape != (T,):
+            raise ValueError(f"inputs: expected shape ({T},), got {inputs.shape}")
+        ax_time.plot(steps, inputs, color="0.6", marker=".", lw=1, label=inputs_label)
+    for k, name in (("c", "cell state $C_t$"), ("h", "hidden state $h_t$")):
+        series = cache[k][sample, :, unit]
+        ax_time.plot(steps, series, color=STEP_COLORS[k], alpha=0.25, lw=1.5)
+        ax_time.plot(steps[:t + 1], series[:t + 1], color=STEP_COLORS[k], marker="o", ms=3, lw=1.5, label=name)
+    ax_time.axvline(t, color="0.2", lw=1.2, ls="--")
+    for step, label in events.items():
+        ax_time.annotate(label, (step, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -3),
+                         textcoords="offset points", ha="center", va="top", fontsize=9,
+                         bbox=dict(boxstyle="round,pad=0.15", fc="0.9", ec="none"))
+        ax_time.axvspan(step - 0.4, step + 0.4, color="0.9", zorder=0)
+    ax_time.set_xlim(-0.5, T - 0.5)
+    ax_time.set_xticks(steps)
+    ax_time.set_xlabel("time step t")
+    ax_time.set_ylabel("value")
+    ax_time.set_ylim(top=ax_time.get_ylim()[1] + 0.25 * np.ptp(ax_time.get_ylim()))  # room for the labels
+    ax_time.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False,
+                   borderaxespad=0.1)
+    ax_time.grid(True, alpha=0.3)
+    return ax_cell, ax_bar, ax_time
+
 
 # =================================================================================================
 # 07_lstm_from_scratch
+
+def plot_error_fingerprints(rows: dict, *, threshold=1e-7, ax=None, title="Gradient check: relative errors"):
+    """Heatmap of gradient-check relative errors: one row per backward variant, one column per gradient.
+
+    ``rows`` maps a row label to a dict {gradient name: relative error}; columns are the union of
+    the names, in first-seen order, and a missing entry is left blank. Colour is log10(error),
+    green below ``threshold`` (the gradient is right) and red above; each cell shows its error.
+    """
+    from matplotlib.colors import TwoSlopeNorm
+
+    cols = list(dict.fromkeys(name for errs in rows.values() for name in errs))
+    vals = np.array([[rows[r].get(c, np.nan) for c in cols] for r in rows], dtype=float)
+    ax = _axes(ax, figsize=(max(6, 0.9 * len(cols) + 3), 0.55 * len(rows) + 1.6))
+    logs = np.log10(np.maximum(vals, 1e-16))
+    lo = min(np.nanmin(logs), np.log10(threshold) - 1)
+    norm = TwoSlopeNorm(vmin=lo, vcenter=np.log10(threshold), vmax=max(np.nanmax(logs), np.log10(threshold) + 1))
+    ax.imshow(np.ma.masked_invalid(logs), cmap="RdYlGn_r", norm=norm, aspect="auto")
+    for r in range(vals.shape[0]):
+        for c in range(vals.shape[1]):
+            text = "" if np.isnan(vals[r, c]) else f"{vals[r, c]:.0e}"
+            ax.text(c, r, text, ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels(cols)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(list(rows))
+    ax.set_xlabel(f"gradient (green: relative error < {threshold:.0e}, red: above)")
+    ax.set_title(title)
+    return ax
+
+
+def plot_adding_predictions(y, y_hat, *, ax=None, title="Adding problem: prediction against target"):
+    """Scatter of a model's predictions against the targets of the adding problem (targets in [0, 2]).
+
+    The diagonal is a perfect model; the horizontal line at 1 is the best constant guess (the mean).
+    """
+    ax = _axes(ax)
+    y, y_hat = np.asarray(y, dtype=float), np.asarray(y_hat, dtype=float)
+    ax.plot([0, 2], [0, 2], color="0.4", lw=1, ls="--", label="perfect: prediction = target")
+    ax.axhline(1.0, color="#d62728", lw=1, ls=":", label="best constant: the mean, 1")
+    ax.scatter(y, y_hat, s=8, alpha=0.6, color=LSTM_COLOR, label="LSTM predictions")
+    ax.set_xlim(-0.05, 2.05)
+    ax.set_ylim(-0.25, 2.25)
+    ax.set_xlabel("target (sum of the two marked values)")
+    ax.set_ylabel("prediction")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
 
 
 # =================================================================================================

@@ -42,6 +42,32 @@ def test_show_solution():
         solutions.show_solution("nope")
 
 
+def test_memory_after_checker():
+    assert checkers.check_memory_after(solutions.memory_after).passed
+    r = checkers.check_memory_after(lambda f, k, c0: c0 * f * k)
+    assert not r.passed and "multiplied f by k" in r.message
+    r = checkers.check_memory_after(lambda f, k, c0: f ** k)
+    assert not r.passed and "c0 is missing" in r.message
+    r = checkers.check_memory_after(lambda f, k, c0: c0 * (1 - f) ** k)
+    assert not r.passed and "fraction forgotten" in r.message
+    r = checkers.check_memory_after(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_forget_bias_for_checker():
+    assert checkers.check_forget_bias_for(solutions.forget_bias_for).passed
+    assert abs(solutions.forget_bias_for(0.99) - 4.59512) < 1e-5
+    assert abs(sigmoid(solutions.forget_bias_for(0.99)) - 0.99) < 1e-12
+    r = checkers.check_forget_bias_for(lambda keep: keep)
+    assert not r.passed and "fraction itself" in r.message
+    r = checkers.check_forget_bias_for(lambda keep: np.log(keep))
+    assert not r.passed and "log(keep) is not enough" in r.message
+    r = checkers.check_forget_bias_for(lambda keep: np.log((1 - keep) / keep))
+    assert not r.passed and "sign is flipped" in r.message
+    r = checkers.check_forget_bias_for(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
 # =================================================================================================
 # 01_rnn_vanishing_gradients
 
@@ -49,22 +75,295 @@ def test_show_solution():
 # =================================================================================================
 # 02_cell_state
 
+def test_apply_gate_checker():
+    assert checkers.check_apply_gate(solutions.apply_gate).passed
+    r = checkers.check_apply_gate(lambda gate, v: gate + v)
+    assert not r.passed and "added the gate" in r.message
+    r = checkers.check_apply_gate(lambda gate, v: (1 - gate) * v)
+    assert not r.passed and "1 - gate" in r.message
+    r = checkers.check_apply_gate(lambda gate, v: sigmoid(gate) * v)
+    assert not r.passed and "sigmoid to the gate again" in r.message
+    r = checkers.check_apply_gate(lambda gate, v: gate @ v.T)
+    assert not r.passed and "shape" in r.message
+    r = checkers.check_apply_gate(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_carousel_gradient_checker():
+    assert checkers.check_carousel_gradient(solutions.carousel_gradient).passed
+    r = checkers.check_carousel_gradient(lambda f: f.sum(axis=0))
+    assert not r.passed and "added the forget gates" in r.message
+    r = checkers.check_carousel_gradient(lambda f: np.prod(f[1:], axis=0))
+    assert not r.passed and "first step is missing" in r.message
+    r = checkers.check_carousel_gradient(lambda f: np.prod(f[:-1], axis=0))
+    assert not r.passed and "last step is missing" in r.message
+    r = checkers.check_carousel_gradient(lambda f: np.prod(f))
+    assert not r.passed and "shape" in r.message
+    r = checkers.check_carousel_gradient(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_carousel_gradient_matches_the_package_lstm():
+    """The exercise's answer is what the package's backward pass measures (input gate closed)."""
+    from lstm_helpers.numpy_lstm import gate_slice, init_lstm_params, lstm_backward, lstm_forward
+
+    rng = np.random.default_rng(0)
+    T, D, H = 6, 3, 2
+    p = init_lstm_params(D, H, rng=rng)
+    gate_slice(p["Wh"], "f")[:] = 0.0  # f_t depends on x_t only, so dC_t/dC_{t-1} = diag(f_t) exactly
+    gate_slice(p["b"], "i")[:] = -40.0  # input gate closed: no path through the candidate
+    h, cache = lstm_forward(rng.normal(size=(1, T, D)), np.zeros((1, H)), p["Wx"], p["Wh"], p["b"],
+                            c0=rng.normal(size=(1, H)))
+    dc0 = lstm_backward(np.zeros_like(h), cache, dc_last=np.ones((1, H)), return_dc0=True)[-1]
+    np.testing.assert_allclose(dc0[0], solutions.carousel_gradient(cache["f"][0]), rtol=1e-12)
+
 
 # =================================================================================================
 # 04_input_gate
+
+def test_input_gate_checker():
+    assert checkers.check_input_gate(solutions.input_gate).passed
+    r = checkers.check_input_gate(lambda x, h, W, U, b: np.tanh(x @ W + h @ U + b))
+    assert not r.passed and "uses tanh" in r.message
+    r = checkers.check_input_gate(lambda x, h, W, U, b: sigmoid(x @ W + b))
+    assert not r.passed and "h_{t-1} is missing" in r.message
+    r = checkers.check_input_gate(lambda x, h, W, U, b: sigmoid(x @ W + h @ U))
+    assert not r.passed and "bias b_i is missing" in r.message
+    r = checkers.check_input_gate(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_candidate_state_checker():
+    assert checkers.check_candidate_state(solutions.candidate_state).passed
+    r = checkers.check_candidate_state(lambda x, h, W, U, b: sigmoid(x @ W + h @ U + b))
+    assert not r.passed and "could only ever grow" in r.message
+    r = checkers.check_candidate_state(lambda x, h, W, U, b: np.tanh(x @ W + h @ U))
+    assert not r.passed and "bias b_c is missing" in r.message
+    r = checkers.check_candidate_state(lambda x, h, W, U, b: x @ W + h @ U + b)
+    assert not r.passed and "pre-activation" in r.message
+    r = checkers.check_candidate_state(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
 
 
 # =================================================================================================
 # 05_cell_update
 
+def test_cell_update_checker():
+    assert checkers.check_cell_update(solutions.cell_update).passed
+    r = checkers.check_cell_update(lambda c, f, i, g: i * g)
+    assert not r.passed and "forgot the previous cell state" in r.message
+    r = checkers.check_cell_update(lambda c, f, i, g: i * c + f * g)
+    assert not r.passed and "swapped f_t and i_t" in r.message
+    r = checkers.check_cell_update(lambda c, f, i, g: f + c + i + g)
+    assert not r.passed and "added where the gates should multiply" in r.message
+    r = checkers.check_cell_update(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_cell_update_backward_checker():
+    assert checkers.check_cell_update_backward(solutions.cell_update_backward).passed
+    r = checkers.check_cell_update_backward(lambda d, c, f, i, g: (d * i, d * c, d * g, d * i))
+    assert not r.passed and "multiplied by the input gate" in r.message
+    r = checkers.check_cell_update_backward(lambda d, c, f, i, g: (d * g, d * c, d * g, d * i))
+    assert not r.passed and "multiplied by the candidate" in r.message
+    r = checkers.check_cell_update_backward(lambda d, c, f, i, g: (f, d * c, d * g, d * i))
+    assert not r.passed and "upstream gradient dnext_c" in r.message
+    r = checkers.check_cell_update_backward(lambda d, c, f, i, g: (d * f, d * c, d * i, d * g))
+    assert not r.passed and "di and dg are swapped" in r.message
+    r = checkers.check_cell_update_backward(lambda d, c, f, i, g: (d * f, d * c))
+    assert not r.passed and "returned 2 value(s)" in r.message
+    r = checkers.check_cell_update_backward(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
 
 # =================================================================================================
 # 06_output_gate
+
+def test_output_gate_and_hidden_checker():
+    check = checkers.check_output_gate_and_hidden
+    assert check(solutions.output_gate_and_hidden).passed
+
+    def o_of(x, h, W, U, b):
+        return sigmoid(x @ W + h @ U + b)
+
+    wrong = {
+        "without tanh": lambda x, h, c, W, U, b: (o_of(x, h, W, U, b), o_of(x, h, W, U, b) * c),
+        "uses tanh instead of sigmoid": lambda x, h, c, W, U, b: (np.tanh(x @ W + h @ U + b),
+                                                                   np.tanh(x @ W + h @ U + b) * np.tanh(c)),
+        "without the gate": lambda x, h, c, W, U, b: (o_of(x, h, W, U, b), np.tanh(c)),
+        "squashed after gating": lambda x, h, c, W, U, b: (o_of(x, h, W, U, b), np.tanh(o_of(x, h, W, U, b) * c)),
+        "outputs are swapped": lambda x, h, c, W, U, b: solutions.output_gate_and_hidden(x, h, c, W, U, b)[::-1],
+    }
+    for words, fn in wrong.items():
+        r = check(fn)
+        assert not r.passed and words in r.message, (words, r.message)
+    r = check(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "np.tanh(next_c)" in r.message
+
+
+def test_lstm_cell_step_checker():
+    from lstm_helpers.numpy_lstm import lstm_step_forward
+
+    check = checkers.check_lstm_cell_step
+    assert check(solutions.lstm_cell_step).passed
+    assert check(lambda *a: lstm_step_forward(*a)[:2]).passed
+
+    def step(x, h, c, W, U, b, *, order="ifgo", g_act=np.tanh, keep_old=True, h_from_old=False):
+        a = dict(zip(order, np.split(x @ W + h @ U + b, 4, axis=-1)))
+        i, f, g, o = sigmoid(a["i"]), sigmoid(a["f"]), g_act(a["g"]), sigmoid(a["o"])
+        next_c = (f * c if keep_old else 0) + i * g
+        return o * np.tanh(c if h_from_old else next_c), next_c
+
+    wrong = {
+        "forget and input gates are swapped": lambda *a: step(*a, order="fi" + "go"),
+        "CS231n's order": lambda *a: step(*a, order="ifog"),
+        "candidate c~_t goes through a sigmoid": lambda *a: step(*a, g_act=sigmoid),
+        "previous cell state is missing": lambda *a: step(*a, keep_old=False),
+        "old cell state C_{t-1}": lambda *a: step(*a, h_from_old=True),
+        "outputs are swapped": lambda *a: step(*a)[::-1],
+    }
+    for words, fn in wrong.items():
+        r = check(fn)
+        assert not r.passed and words in r.message, (words, r.message)
+    r = check(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "cell_update" in r.message
+
+
+def test_lstm_cell_step_solution_shown():
+    assert "def lstm_cell_step" in solutions.show_solution("lstm_cell_step").data
+    assert "def output_gate_and_hidden" in solutions.show_solution("output_gate_and_hidden").data
 
 
 # =================================================================================================
 # 07_lstm_from_scratch
 
+def _todo_07(*args):
+    raise NotImplementedError
+
+
+def test_cell_state_grad_checker():
+    assert checkers.check_cell_state_grad(solutions.cell_state_grad).passed
+    r = checkers.check_cell_state_grad(lambda dh, dc, o, tc: dh * o * (1 - tc**2))
+    assert not r.passed and "cell-state highway" in r.message
+    r = checkers.check_cell_state_grad(lambda dh, dc, o, tc: dc + dh * o)
+    assert not r.passed and "tanh derivative is missing" in r.message
+    r = checkers.check_cell_state_grad(lambda dh, dc, o, tc: dc + dh * o * (1 - o))
+    assert not r.passed and "sigmoid's derivative" in r.message
+    r = checkers.check_cell_state_grad(_todo_07)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_find_bug_gate_checker():
+    assert checkers.check_find_bug_gate(solutions.find_bug_gate).passed
+    assert checkers.check_find_bug_gate(lambda: " Output gate ").passed
+    r = checkers.check_find_bug_gate(lambda: "g")
+    assert not r.passed and "candidate state" in r.message and "passes the gradient check" in r.message
+    r = checkers.check_find_bug_gate(lambda: "x")
+    assert not r.passed and "one letter" in r.message
+    r = checkers.check_find_bug_gate(lambda: None)
+    assert not r.passed and "return" in r.message
+    r = checkers.check_find_bug_gate(_todo_07)
+    assert not r.passed and r.mistake == "unfinished" and "gate_block_errors" in r.message
+
+
+def test_mystery_backward_is_wrong_only_in_the_output_block():
+    from lstm_helpers.numpy_lstm import _gates_backward
+
+    case = checkers._gates_backward_case(np.random.default_rng(0), 3, 4)
+    da_m, dprev_c_m = checkers.mystery_gates_backward(*case)
+    dh, dc, i, f, g, o, tanh_c, prev_c = case
+    next_c = np.arctanh(tanh_c)
+    da, dprev_c, _ = _gates_backward(dh, dc, i, f, g, o, tanh_c, prev_c, next_c, None)
+    np.testing.assert_allclose(solutions.fixed_gates_backward(*case)[0], da)
+    H = 4
+    assert np.allclose(da_m[:, :3 * H], da[:, :3 * H]) and np.allclose(dprev_c_m, dprev_c)
+    assert not np.allclose(da_m[:, 3 * H:], da[:, 3 * H:])
+
+
+def test_fixed_gates_backward_checker():
+    assert checkers.check_fixed_gates_backward(solutions.fixed_gates_backward).passed
+    r = checkers.check_fixed_gates_backward(checkers.mystery_gates_backward)
+    assert not r.passed and "still the mystery" in r.message
+
+    def old_cell(dh, dc, i, f, g, o, tc, pc):
+        da, dprev_c = solutions.fixed_gates_backward(dh, dc, i, f, g, o, tc, pc)
+        H = i.shape[1]
+        da[:, 3 * H:] = dh * np.tanh(pc) * o * (1 - o)
+        return da, dprev_c
+
+    r = checkers.check_fixed_gates_backward(old_cell)
+    assert not r.passed and "OLD cell state" in r.message
+    r = checkers.check_fixed_gates_backward(_todo_07)
+    assert not r.passed and r.mistake == "unfinished"
+
+
+def test_numpy_to_torch_weights_checker():
+    assert checkers.check_numpy_to_torch_weights(solutions.numpy_to_torch_weights).passed
+    # any split of the bias whose sum is b is right
+    assert checkers.check_numpy_to_torch_weights(lambda Wx, Wh, b: (Wx.T, Wh.T, 0.25 * b, 0.75 * b)).passed
+    r = checkers.check_numpy_to_torch_weights(lambda Wx, Wh, b: (Wx, Wh, b, np.zeros_like(b)))
+    assert not r.passed and "forgot the transposes" in r.message
+    r = checkers.check_numpy_to_torch_weights(lambda Wx, Wh, b: (Wx.T, Wh.T, b, b))
+    assert not r.passed and "both bias_ih and bias_hh" in r.message
+    r = checkers.check_numpy_to_torch_weights(lambda Wx, Wh, b: (Wx.T, Wh.T, b))
+    assert not r.passed and "3 value(s); 4 were expected" in r.message
+    r = checkers.check_numpy_to_torch_weights(_todo_07)
+    assert not r.passed and r.mistake == "unfinished"
+
+
+def test_numpy_to_torch_weights_solution_loads_into_nn_lstm():
+    torch = pytest.importorskip("torch")
+    from lstm_helpers.numpy_lstm import init_lstm_params, lstm_forward
+
+    p = init_lstm_params(3, 4, rng=np.random.default_rng(1))
+    ref = torch.nn.LSTM(3, 4, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for t, a in zip((ref.weight_ih_l0, ref.weight_hh_l0, ref.bias_ih_l0, ref.bias_hh_l0),
+                        solutions.numpy_to_torch_weights(p["Wx"], p["Wh"], p["b"])):
+            t.copy_(torch.from_numpy(np.ascontiguousarray(a)))
+    x = np.random.default_rng(2).normal(size=(2, 5, 3))
+    h, _ = lstm_forward(x, np.zeros((2, 4)), p["Wx"], p["Wh"], p["b"])
+    out, _ = ref(torch.from_numpy(x))
+    assert np.abs(out.detach().numpy() - h).max() < 1e-12
+
 
 # =================================================================================================
 # 08_rnn_vs_lstm_long_range
+
+def test_mean_predictor_mse_checker():
+    from lstm_helpers.data import adding_problem
+
+    assert checkers.check_mean_predictor_mse(solutions.mean_predictor_mse).passed
+    _, y = adding_problem(200_000, 20, seed=0)  # the analytic value is what the data give
+    assert abs(np.mean((y - 1.0) ** 2) - solutions.mean_predictor_mse(2)) < 2e-3
+    r = checkers.check_mean_predictor_mse(lambda n=2: 1 / 12)
+    assert not r.passed and "variance of ONE" in r.message
+    r = checkers.check_mean_predictor_mse(lambda n=2: np.sqrt(n / 12))
+    assert not r.passed and "standard deviation" in r.message
+    r = checkers.check_mean_predictor_mse(lambda n=2: n / 12 + n**2 / 4)
+    assert not r.passed and "predicting 0" in r.message
+    r = checkers.check_mean_predictor_mse(lambda n=2: n**2 / 12)
+    assert not r.passed and "copies of ONE number" in r.message
+    r = checkers.check_mean_predictor_mse(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_count_parameters_checker():
+    import torch
+
+    layers = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
+    for kind, layer in layers.items():  # the reference agrees with PyTorch itself
+        for H, D in ((32, 2), (5, 7), (1, 1)):
+            assert solutions.count_parameters(kind, H, D) == sum(p.numel() for p in layer(D, H).parameters())
+    assert checkers.check_count_parameters(solutions.count_parameters).passed
+    blocks = {"rnn": 1, "gru": 3, "lstm": 4}
+    r = checkers.check_count_parameters(lambda kind, H, D: blocks[kind] * H * (D + H + 1))
+    assert not r.passed and "one bias vector" in r.message
+    r = checkers.check_count_parameters(lambda kind, H, D: {**blocks, "lstm": 3}[kind] * H * (D + H + 2))
+    assert not r.passed and "LSTM has three blocks" in r.message
+    r = checkers.check_count_parameters(lambda kind, H, D: {**blocks, "gru": 4}[kind] * H * (D + H + 2))
+    assert not r.passed and "GRU has four blocks" in r.message
+    r = checkers.check_count_parameters(lambda kind, H, D: blocks[kind] * H * (D + 2))
+    assert not r.passed and "weight_hh" in r.message
+    r = checkers.check_count_parameters(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
