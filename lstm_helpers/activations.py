@@ -14,6 +14,8 @@ def sigmoid(x):
     for x >= 0, sigmoid(x) = 1 / (1 + e^{-x}); for x < 0, sigmoid(x) = e^{x} / (1 + e^{x}).
     """
     x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)  # sigmoid(1) must be 0.73, not an integer 0
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)).astype(x.dtype, copy=False)
 

@@ -387,6 +387,104 @@ def plot_adding_predictions(y, y_hat, *, ax=None, title="Adding problem: predict
 # =================================================================================================
 # 08_rnn_vs_lstm_long_range
 
+KIND_STYLES = {"rnn": dict(color=RNN_COLOR, marker="o", label="RNN (tanh)"),
+               "lstm": dict(color=LSTM_COLOR, marker="s", label="LSTM"),
+               "gru": dict(color=GRU_COLOR, marker="^", label="GRU")}
+
+
+def _reference_lines(ax, solved=0.04, baseline=1 / 6):
+    ax.axhline(baseline, color="0.4", ls="--", lw=1, label=f"predict the mean ({baseline:.3f})")
+    ax.axhline(solved, color="0.4", ls=":", lw=1.2, label=f"solved ({solved:g})")
+
+
+def plot_mse_vs_length(runs, *, ax=None, title="Adding problem: final test MSE against sequence length",
+                       kinds=("rnn", "lstm", "gru"), solved=0.04, baseline=1 / 6):
+    """Final test MSE (log scale) against sequence length: one line per kind through the mean over
+    seeds, one dot per seed. ``runs`` is a list of dicts with 'kind', 'length', 'final_test_mse'."""
+    ax = _axes(ax, figsize=(8, 4.2))
+    for kind in kinds:
+        mine = [r for r in runs if r["kind"] == kind]
+        if not mine:
+            continue
+        lengths = sorted({r["length"] for r in mine})
+        means = [np.mean([r["final_test_mse"] for r in mine if r["length"] == L]) for L in lengths]
+        style = KIND_STYLES.get(kind, dict(label=kind))
+        ax.plot(lengths, means, color=style.get("color"), marker=style.get("marker"), label=style["label"])
+        ax.scatter([r["length"] for r in mine], [r["final_test_mse"] for r in mine], s=14, alpha=0.45,
+                   color=style.get("color"))
+    _reference_lines(ax, solved, baseline)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    lengths = sorted({r["length"] for r in runs})
+    ax.set_xticks(lengths)
+    ax.set_xticklabels([str(L) for L in lengths])
+    ax.minorticks_off()
+    ax.set_xlabel("sequence length T")
+    ax.set_ylabel("test MSE (log scale)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+def plot_adding_curves(runs, *, ax=None, title=None, solved=0.04, baseline=1 / 6, label_key="kind", styles=None):
+    """Test MSE against training step (log y), one line per run; a run labelled by ``label_key``.
+
+    Runs sharing a label share a colour; later seeds are drawn thinner.
+    """
+    ax = _axes(ax, figsize=(8, 4.2))
+    styles = styles or KIND_STYLES
+    seen = set()
+    for r in runs:
+        name = r[label_key]
+        style = styles.get(name, {})
+        label = style.get("label", name)
+        c = r["curve"]
+        ax.plot(c["eval_step"], c["test_mse"], color=style.get("color"), lw=1.8 if name not in seen else 0.9,
+                alpha=1.0 if name not in seen else 0.6,
+                label=None if name in seen else label)
+        seen.add(name)
+    _reference_lines(ax, solved, baseline)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("test MSE (log scale)")
+    ax.set_title(title or "Learning curves")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    return ax
+
+
+def plot_ablation_bars(rows, *, ax=None, title="Ablations: final test MSE per variant", solved=0.04,
+                       baseline=1 / 6, runs=None, order=None):
+    """Horizontal bars of the mean final test MSE per ablation (log scale), seeds as dots.
+
+    ``rows``: `experiments.summarise` rows of an ablation results file; ``runs`` (optional): the
+    runs, to draw each seed as a dot.
+    """
+    ax = _axes(ax, figsize=(8, 4.2))
+    names = order or [r["ablation"] for r in rows]
+    by_name = {r["ablation"]: r for r in rows}
+    y = np.arange(len(names))[::-1]
+    means = [by_name[n]["mean_mse"] for n in names]
+    colors = [GRU_COLOR if n == "gru" else LSTM_COLOR for n in names]
+    ax.barh(y, means, color=colors, alpha=0.55, height=0.6)
+    if runs is not None:
+        for yy, n in zip(y, names):
+            vals = [r["final_test_mse"] for r in runs if r["ablation"] == n]
+            ax.scatter(vals, np.full(len(vals), yy), color="k", s=12, zorder=3,
+                       label="one seed" if n == names[0] else None)
+    ax.axvline(baseline, color="0.4", ls="--", lw=1, label=f"predict the mean ({baseline:.3f})")
+    ax.axvline(solved, color="0.4", ls=":", lw=1.2, label=f"solved ({solved:g})")
+    ax.set_yticks(y)
+    ax.set_yticklabels([n.replace("_", " ") for n in names])
+    ax.set_xscale("log")
+    ax.set_xlabel("final test MSE (log scale; bar = mean over seeds)")
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
 
 # =================================================================================================
 # 09_training_on_gpu
