@@ -218,3 +218,8 @@ def test_reorder_gates_round_trip_and_cs231n(rng):
 def test_init_forget_bias():
     p = nl.init_lstm_params(3, 4, forget_bias=1.0, peephole=True)
     assert np.all(p["b"][4:8] == 1.0) and p["peep"].shape == (12,)
+
+
+def test_sigmoid_of_integers_is_a_float():
+    assert abs(float(sigmoid(1)) - 0.7310585786300049) < 1e-15
+    assert sigmoid(np.array([0, 2])).dtype == np.float64

@@ -4,6 +4,7 @@ All on the CPU with the tiny preset and a slice of the offline pystdlib corpus; 
 """
 
 import math
+import os
 import random
 import subprocess
 import sys
@@ -15,6 +16,15 @@ import torch
 from lstm_helpers import train as T
 from lstm_helpers.data import CharVocab, load_corpus, make_windows, sine_mixture, train_val_split
 from lstm_helpers.models import CharLSTM, SequenceRegressor
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: a busy two-core machine makes OpenMP threads wait on each other."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
@@ -202,8 +212,9 @@ def test_train_regressor_on_sines():
 def test_cli_tiny_preset(tmp_path):
     out = tmp_path / "cli.pt"
     proc = subprocess.run([sys.executable, "-m", "lstm_helpers.train", "--corpus", "pystdlib", "--preset", "tiny",
-                           "--max-steps", "40", "--out", str(out), "--no-progress", "--sample", "40",
-                           "--device", "cpu"], capture_output=True, text=True, timeout=120)
+                           "--max-steps", "20", "--out", str(out), "--no-progress", "--sample", "20",
+                           "--device", "cpu"], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout
     for expected in ("device: cpu", "parameters:", "best validation loss:", "tokens per second:",
