@@ -20,6 +20,9 @@ LAB_FLAGS := --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)" 
 	$(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # The test run sets LSTM_QUICK=1: notebooks 09-10 then use the `tiny` preset. Learners never set it.
+# One BLAS/OpenMP thread per process: the two pytest workers already fill the two cores, and more
+# threads than cores made numpy and torch up to ten times slower. Committed outputs are made the same way.
+RUN_ENV := LSTM_QUICK=1 MPLBACKEND=agg OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 PYTEST_FLAGS := -n 2 --dist loadscope --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: lab serve-lab test unit notebooks images bench clean-venv
@@ -39,14 +42,14 @@ serve-lab:
 	$(PY) -m jupyterlab $(LAB_FLAGS)
 
 test: $(STAMP)
-	LSTM_QUICK=1 MPLBACKEND=agg $(PY) -m pytest $(PYTEST_FLAGS) tests notebooks
+	$(RUN_ENV) $(PY) -m pytest $(PYTEST_FLAGS) tests notebooks
 
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 tests
 
 # Re-execute every notebook in place (what the committed outputs are made with).
 notebooks: $(STAMP)
-	LSTM_QUICK=1 $(PY) -m lstm_helpers.notebook_tools execute notebooks/*.ipynb
+	$(RUN_ENV) $(PY) -m lstm_helpers.notebook_tools execute notebooks/*.ipynb
 
 images: $(STAMP)
 	$(PY) -m lstm_helpers.diagrams img

@@ -132,6 +132,60 @@ def _cases(shapes, seed, make):
 # =================================================================================================
 # 01_rnn_vanishing_gradients
 
+def check_rnn_step_jacobian(fn) -> CheckResult:
+    """Exercise: dh_t/dh_{t-1} = diag(1 - h_t^2) Wh^T for one sequence, next_h (H,), Wh (H, H)."""
+    mistakes = [
+        Mistake("the tanh derivative is missing: you returned Wh^T alone. Each step back goes through "
+                "tanh first, which multiplies row i by its slope 1 - h_t[i]^2.",
+                lambda h, Wh: Wh.T),
+        Mistake("you multiplied by h_t instead of the tanh slope 1 - h_t^2 (the derivative of tanh, "
+                "written with its output h_t = tanh(a_t)).",
+                lambda h, Wh: np.diag(h) @ Wh.T),
+        Mistake("you used 1 - h_t, not 1 - h_t^2: the slope of tanh is 1 - tanh(a)^2, squared.",
+                lambda h, Wh: np.diag(1 - h) @ Wh.T),
+        Mistake("you applied tanh once more: next_h is already h_t = tanh(a_t), so the slope is "
+                "1 - next_h**2, not 1 - tanh(next_h)**2.",
+                lambda h, Wh: np.diag(1 - np.tanh(h) ** 2) @ Wh.T),
+        Mistake("you used Wh where Wh^T belongs. With row vectors, h_t = tanh(h_{t-1} Wh + ...), so "
+                "d h_t[i] / d h_{t-1}[j] = (1 - h_t[i]^2) Wh[j, i]: the transpose.",
+                lambda h, Wh: np.diag(1 - h**2) @ Wh),
+        Mistake("diag(1 - h_t^2) is on the wrong side: Wh^T diag(1 - h_t^2) scales the columns; the "
+                "slope of unit i must scale row i, so it goes on the left.",
+                lambda h, Wh: Wh.T @ np.diag(1 - h**2)),
+    ]
+    rng = np.random.default_rng(11)
+    cases = [Case((np.tanh(rng.normal(size=H)), rng.normal(size=(H, H)))) for H in (5, 3, 2)]
+    return run_check("rnn_step_jacobian", fn, solutions.rnn_step_jacobian, cases, mistakes,
+                     hint="h_t = tanh(h_(t-1) @ Wh + ...): multiply Wh.T on the left by np.diag(1 - next_h**2).")
+
+
+def check_clip_by_norm(fn) -> CheckResult:
+    """Exercise: rescale g to L2 norm max_norm when its norm is larger; leave it unchanged otherwise."""
+    mistakes = [
+        Mistake("you clipped each entry to [-max_norm, max_norm] (np.clip). That changes the direction "
+                "of the gradient; rescale the whole array instead: g * (max_norm / ||g||).",
+                lambda g, m: np.clip(g, -m, m)),
+        Mistake("you rescaled a gradient whose norm was already below max_norm. Clipping only shrinks: "
+                "when ||g|| <= max_norm, return g unchanged.",
+                lambda g, m: g * (m / np.sqrt(np.sum(g * g)))),
+        Mistake("you divided by the norm but did not multiply by max_norm: a clipped gradient has norm "
+                "max_norm, not 1.",
+                lambda g, m: g / np.sqrt(np.sum(g * g)) if np.sqrt(np.sum(g * g)) > m else g),
+        Mistake("you measured the size with the sum of absolute values (L1 norm); clipping uses the L2 "
+                "norm, sqrt(sum(g**2)).",
+                lambda g, m: g * (m / np.abs(g).sum()) if np.abs(g).sum() > m else g),
+        Mistake("you measured the size with the largest absolute entry; clipping uses the L2 norm of the "
+                "whole array, sqrt(sum(g**2)).",
+                lambda g, m: g * (m / np.abs(g).max()) if np.abs(g).max() > m else g),
+    ]
+    rng = np.random.default_rng(12)
+    big = 3.0 * rng.normal(size=(4, 3))  # norm about 10, entries beyond 2: every mistake shows
+    small = 0.1 * rng.normal(size=(5,))  # norm about 0.2, far below max_norm
+    cases = [Case((big, 2.0)), Case((small, 5.0)), Case((rng.normal(size=(2, 3, 2)), 0.5))]
+    return run_check("clip_by_norm", fn, solutions.clip_by_norm, cases, mistakes,
+                     hint="norm = np.sqrt(np.sum(g**2)); if norm > max_norm return g * (max_norm / norm), "
+                          "else return g unchanged.")
+
 # =================================================================================================
 # 02_cell_state
 
@@ -650,8 +704,8 @@ def check_numpy_to_torch_weights(fn) -> CheckResult:
     return run_check("numpy_to_torch_weights", lambda Wx, Wh, b: _merge_biases(fn(Wx, Wh, b)),
                      lambda Wx, Wh, b: _merge_biases(solutions.numpy_to_torch_weights(Wx, Wh, b)),
                      cases, mistakes,
-                     hint="weight_ih = Wx.T, weight_hh = Wh.T; nn.LSTM adds bias_ih and bias_hh, so their "
-                          "sum must be b. Return the four arrays.")
+                     hint="nn.LSTM stores each weight as (4H, its input size), gates in the same order; it "
+                          "adds bias_ih and bias_hh, so their sum must be b. Return the four arrays.")
 
 # =================================================================================================
 # 08_rnn_vs_lstm_long_range

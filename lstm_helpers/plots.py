@@ -84,6 +84,67 @@ def plot_gates_over_time(cache: dict, *, sample=0, unit=0, ax=None, gates="ifgo"
 # =================================================================================================
 # 01_rnn_vanishing_gradients
 
+def plot_clipping_cliff(w_grid, loss_grid, paths: dict, *, cap=None, axes=None,
+                        title="Gradient descent meets a cliff in the loss"):
+    """A 1-D loss landscape with gradient-descent paths (left) and the size of each update (right).
+
+    ``paths`` maps a legend label to ``(ws, losses)``, the parameter and loss at every step; the
+    first label is drawn in the RNN colour, the second in the LSTM colour. ``cap`` (optional) draws
+    the largest update clipping allows, lr * max_norm. Returns the two axes.
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1.4, 1]})
+    ax, ax2 = axes
+    ax.plot(w_grid, loss_grid, color="0.35", lw=1.2, label="loss L(w)")
+    for (label, (ws, losses)), color in zip(paths.items(), (RNN_COLOR, LSTM_COLOR, GRU_COLOR)):
+        ws, losses = np.asarray(ws, dtype=float), np.asarray(losses, dtype=float)
+        ax.plot(ws, losses, "-o", color=color, ms=4, lw=0.8, alpha=0.85, label=label)
+        ax2.semilogy(np.arange(1, len(ws)), np.abs(np.diff(ws)), "-o", color=color, ms=3, label=label)
+    ax.plot(*np.asarray(next(iter(paths.values())))[:, 0], "k*", ms=11, label="start", zorder=5)
+    ax.set_xlabel("recurrent weight w")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    if cap is not None:
+        ax2.axhline(cap, color="0.4", ls="--", lw=1, label=f"clipping cap lr * max_norm = {cap:g}")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("size of the update |Δw|")
+    ax2.set_title("Update size per step")
+    ax2.grid(True, which="major", alpha=0.3)
+    ax2.legend(fontsize=8, loc="upper right")
+    return axes
+
+
+def plot_accuracy_vs_lag(lags, accuracy, *, chance, ax=None, label="tanh RNN", color=RNN_COLOR,
+                         title="Recall accuracy against the lag"):
+    """Test accuracy against lag: one dot per run (``accuracy`` is (n_lags, n_runs)), their mean, chance.
+
+    The lag axis is logarithmic, so lags like 5, 10, 20, 40, 80 are evenly spaced.
+    """
+    ax = _axes(ax)
+    lags = np.asarray(lags, dtype=float)
+    acc = np.asarray(accuracy, dtype=float).reshape(len(lags), -1)
+    spread = np.linspace(-0.04, 0.04, acc.shape[1]) if acc.shape[1] > 1 else np.zeros(1)
+    for j in range(acc.shape[1]):  # a small sideways offset per run, so equal dots do not hide each other
+        ax.plot(lags * np.exp(spread[j]), acc[:, j], "o", color=color, alpha=0.45, ms=6,
+                label="each run" if j == 0 else None)
+    ax.plot(lags, acc.mean(axis=1), "-", color=color, lw=2, marker="s", ms=5, label=f"{label}: mean")
+    ax.axhline(chance, color="0.3", ls="--", lw=1, label=f"chance = {chance:g}")
+    ax.set_xscale("log")
+    ax.set_xticks(lags)
+    ax.set_xticklabels([f"{v:g}" for v in lags])
+    ax.minorticks_off()
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("lag (steps between the symbol and the question)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9, loc="center left")
+    return ax
+
 
 # =================================================================================================
 # 02_cell_state
@@ -359,7 +420,9 @@ def plot_error_fingerprints(rows: dict, *, threshold=1e-7, ax=None, title="Gradi
     ax.set_xticklabels(cols)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(list(rows))
-    ax.set_xlabel(f"gradient (green: relative error < {threshold:.0e}, red: above)")
+    exponent = np.log10(threshold)
+    shown = f"1e{exponent:.0f}" if exponent == round(exponent) else f"{threshold:.0e}"
+    ax.set_xlabel(f"gradient (green: relative error < {shown}, red: above)")
     ax.set_title(title)
     return ax
 

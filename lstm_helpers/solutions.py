@@ -27,6 +27,22 @@ def show_solution(name: str):
 # =================================================================================================
 # 01_rnn_vanishing_gradients
 
+def rnn_step_jacobian(next_h, Wh):
+    """dh_t/dh_{t-1} = diag(1 - h_t^2) Wh^T for one sequence: next_h (H,), Wh (H, H) -> (H, H).
+
+    Entry [i, j] is d h_t[i] / d h_{t-1}[j]: h_t = tanh(h_{t-1} Wh + ...) with row vectors, so
+    h_{t-1}[j] reaches unit i through Wh[j, i], then through the slope of tanh at unit i.
+    """
+    return np.diag(1.0 - next_h**2) @ Wh.T
+
+
+def clip_by_norm(g, max_norm):
+    """Return g rescaled so that its L2 norm is at most max_norm; the direction never changes."""
+    norm = np.sqrt(np.sum(g * g))
+    if norm > max_norm:
+        return g * (max_norm / norm)
+    return g
+
 # =================================================================================================
 # 02_cell_state
 
@@ -129,7 +145,7 @@ def find_bug_gate():
 
 
 def fixed_gates_backward(dnext_h, dnext_c, i, f, g, o, tanh_c, prev_c):
-    """`mystery_gates_backward` with its one wrong line fixed; returns da (N, 4H) in the order i, f, g, o, and dprev_c."""
+    """`mystery_gates_backward` with its one wrong line fixed; returns da (N, 4H), blocks i, f, g, o, and dprev_c."""
     do = dnext_h * tanh_c  # the fix: tanh_c already holds tanh(C_t); the mystery took tanh of it again
     da_o = do * o * (1.0 - o)
     dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)

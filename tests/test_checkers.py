@@ -71,6 +71,53 @@ def test_forget_bias_for_checker():
 # =================================================================================================
 # 01_rnn_vanishing_gradients
 
+def test_rnn_step_jacobian_checker():
+    assert checkers.check_rnn_step_jacobian(solutions.rnn_step_jacobian).passed
+    r = checkers.check_rnn_step_jacobian(lambda h, Wh: Wh.T)
+    assert not r.passed and "tanh derivative is missing" in r.message
+    r = checkers.check_rnn_step_jacobian(lambda h, Wh: np.diag(h) @ Wh.T)
+    assert not r.passed and "instead of the tanh slope" in r.message
+    r = checkers.check_rnn_step_jacobian(lambda h, Wh: np.diag(1 - h**2) @ Wh)
+    assert not r.passed and "Wh^T belongs" in r.message
+    r = checkers.check_rnn_step_jacobian(lambda h, Wh: Wh.T @ np.diag(1 - h**2))
+    assert not r.passed and "wrong side" in r.message
+    r = checkers.check_rnn_step_jacobian(lambda h, Wh: np.diag(1 - np.tanh(h) ** 2) @ Wh.T)
+    assert not r.passed and "tanh once more" in r.message
+    r = checkers.check_rnn_step_jacobian(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_rnn_step_jacobian_checker_accepts_broadcasting():
+    r = checkers.check_rnn_step_jacobian(lambda h, Wh: (1 - h**2)[:, None] * Wh.T)
+    assert r.passed, r.message
+
+
+def test_clip_by_norm_checker():
+    assert checkers.check_clip_by_norm(solutions.clip_by_norm).passed
+    r = checkers.check_clip_by_norm(lambda g, m: np.clip(g, -m, m))
+    assert not r.passed and "np.clip" in r.message
+    r = checkers.check_clip_by_norm(lambda g, m: g * (m / np.linalg.norm(g)))
+    assert not r.passed and "already below max_norm" in r.message
+    r = checkers.check_clip_by_norm(lambda g, m: g / np.linalg.norm(g) if np.linalg.norm(g) > m else g)
+    assert not r.passed and "did not multiply by max_norm" in r.message
+    r = checkers.check_clip_by_norm(lambda g, m: g * min(1.0, m / np.abs(g).sum()))
+    assert not r.passed and "L1 norm" in r.message
+    r = checkers.check_clip_by_norm(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_clip_by_norm_solution_keeps_direction_and_matches_package():
+    from lstm_helpers.numpy_optim import clip_grad_norm
+
+    g = np.arange(1.0, 7.0).reshape(2, 3)
+    clipped = solutions.clip_by_norm(g, 1.5)
+    assert np.isclose(np.linalg.norm(clipped), 1.5)
+    assert np.allclose(clipped / np.linalg.norm(clipped), g / np.linalg.norm(g))
+    grads = {"g": g.copy()}
+    clip_grad_norm(grads, 1.5)
+    assert np.allclose(grads["g"], clipped)
+    assert solutions.clip_by_norm(g, 100.0) is g
+
 
 # =================================================================================================
 # 02_cell_state
