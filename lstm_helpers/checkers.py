@@ -156,7 +156,8 @@ def check_rnn_step_jacobian(fn) -> CheckResult:
     rng = np.random.default_rng(11)
     cases = [Case((np.tanh(rng.normal(size=H)), rng.normal(size=(H, H)))) for H in (5, 3, 2)]
     return run_check("rnn_step_jacobian", fn, solutions.rnn_step_jacobian, cases, mistakes,
-                     hint="h_t = tanh(h_(t-1) @ Wh + ...): multiply Wh.T on the left by np.diag(1 - next_h**2).")
+                     hint="h_t = tanh(h_(t-1) @ Wh + ...). Two factors: the slope of tanh at unit i, "
+                          "1 - next_h[i]**2, and d a_t[i] / d h_(t-1)[j] = Wh[j, i]; np.diag builds the first.")
 
 
 def check_clip_by_norm(fn) -> CheckResult:
@@ -770,3 +771,193 @@ def check_count_parameters(fn) -> CheckResult:
     return run_check("count_parameters", fn, solutions.count_parameters, cases, mistakes,
                      hint="each gate block has weight_ih (H x D), weight_hh (H x H) and two bias vectors of H; "
                           "count the blocks of each kind.")
+
+
+# =================================================================================================
+# 09_training_on_gpu
+
+def _softmax_last(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _nan_as_minus_one(fn):
+    """``fn`` with nan and inf in its output replaced by -1, so an overflowing softmax can be recognised."""
+    def wrapped(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if out is None:
+            return None
+        with np.errstate(invalid="ignore"):
+            out = np.asarray(out, dtype=np.float64)
+        return np.nan_to_num(out, nan=-1.0, posinf=-1.0, neginf=-1.0)
+    return wrapped
+
+
+def _overflowing_softmax(z):
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def check_temperature_probs(fn) -> CheckResult:
+    """Exercise: next-character probabilities at a temperature, softmax(logits / T) over the last axis."""
+    mistakes = [
+        Mistake("you multiplied the logits by the temperature; divide them. T = 0.5 must sharpen the "
+                "distribution (logits twice as far apart), T = 2 must flatten it.",
+                lambda z, T: _softmax_last(z * T)),
+        Mistake("you took the softmax first and divided the probabilities by the temperature afterwards: "
+                "they no longer sum to 1 and their ratios did not change. Scale the logits, then softmax.",
+                lambda z, T: _softmax_last(z) / T),
+        Mistake("you raised the probabilities to the power 1/T but did not normalise them again; "
+                "softmax(z / T) is p**(1/T) divided by its sum over the row.",
+                lambda z, T: _softmax_last(z) ** (1 / T)),
+        Mistake("the temperature has no effect in your version: you returned softmax(logits).",
+                lambda z, T: _softmax_last(z)),
+        Mistake("you normalised over the whole array; each row (the last axis) is its own distribution "
+                "and must sum to 1 on its own.",
+                lambda z, T: np.exp(z / T - (z / T).max()) / np.exp(z / T - (z / T).max()).sum()),
+        Mistake("your softmax overflows: exp of a logit near 1000 is inf, and inf / inf is nan. Subtract "
+                "each row's largest (scaled) logit before exp; the shift cancels in the ratio.",
+                lambda z, T: np.nan_to_num(_overflowing_softmax(z / T), nan=-1.0, posinf=-1.0, neginf=-1.0)),
+    ]
+    rng = np.random.default_rng(9)
+    big = np.array([[1000.0, 999.0, 990.0, 995.0, 1001.0], [3.0, -2.0, 0.5, 1.0, 2.0]])
+    cases = [Case((rng.normal(scale=2.0, size=(3, 7)), 0.5)), Case((rng.normal(size=(5,)), 2.0)),
+             Case((rng.normal(scale=3.0, size=(2, 4)), 1.3)), Case((big, 0.8))]
+    return run_check("temperature_probs", _nan_as_minus_one(fn), solutions.temperature_probs, cases, mistakes,
+                     hint="divide the logits by the temperature, subtract the largest value of each row "
+                          "(keepdims=True), exponentiate, and divide by the sum over the last axis.")
+
+
+def _lr_curve(fn):
+    """The learner's lr_at(step, ...) evaluated at every step from 0 to max_steps + 5."""
+    def curve(lr, warmup_steps, max_steps, min_lr_ratio):
+        values = [fn(s, lr, warmup_steps, max_steps, min_lr_ratio) for s in range(max_steps + 6)]
+        return None if any(v is None for v in values) else np.array(values, dtype=np.float64)
+    return curve
+
+
+def _wrong_schedule(*, warmup="plus_one", decay="cosine", floor="ratio", clamp=True):
+    """A schedule with one typical mistake, as a function of (lr, warmup_steps, max_steps, min_lr_ratio)."""
+    def schedule(step, lr, w, m, r):
+        if warmup != "none" and step < w:
+            return lr * (step + 1) / w if warmup == "plus_one" else lr * step / w
+        if warmup == "none":
+            progress = step / max(1, m)
+        else:
+            progress = (step - w) / max(1, m - w)
+        if clamp:
+            progress = min(1.0, progress)
+        shape = 0.5 * (1 + np.cos(np.pi * progress)) if decay == "cosine" else 1 - progress
+        if floor == "zero":
+            return lr * shape
+        if floor == "absolute":
+            return r + (lr - r) * shape
+        return lr * (r + (1 - r) * shape)
+    return _lr_curve(schedule)
+
+
+def check_lr_at(fn) -> CheckResult:
+    """Exercise: linear warmup then cosine decay to min_lr_ratio * lr, the schedule of train.lr_factor."""
+    full_from_start = _lr_curve(lambda s, lr, w, m, r: lr * (r + (1 - r) * 0.5 * (
+        1 + np.cos(np.pi * min(1.0, max(0.0, (s - w) / max(1, m - w)))))))
+    mistakes = [
+        Mistake("there is no warmup: your learning rate starts at its full value. For the first "
+                "warmup_steps steps it must rise linearly, lr * (step + 1) / warmup_steps, so that Adam's "
+                "first, noisy updates stay small.",
+                _wrong_schedule(warmup="none")),
+        Mistake("there is no warmup: your learning rate is at its full value during the first warmup_steps "
+                "steps. It must rise linearly there, lr * (step + 1) / warmup_steps.",
+                lambda lr, w, m, r: full_from_start(lr, w, m, r)),
+        Mistake("your warmup starts at 0: with lr * step / warmup_steps the first update does nothing. Use "
+                "(step + 1) / warmup_steps, so step 0 already gets lr / warmup_steps.",
+                _wrong_schedule(warmup="from_zero")),
+        Mistake("your decay is a straight line. After the warmup the schedule follows half a cosine, "
+                "0.5 * (1 + cos(pi * progress)), which stays high longer and flattens out at the end.",
+                _wrong_schedule(decay="linear")),
+        Mistake("your schedule decays to 0; it should end at min_lr_ratio * lr, so the last steps still learn.",
+                _wrong_schedule(floor="zero")),
+        Mistake("min_lr_ratio is a fraction of lr, not a learning rate: the floor is min_lr_ratio * lr.",
+                _wrong_schedule(floor="absolute")),
+        Mistake("after max_steps your cosine rises again; clamp progress at 1 (min(1, progress)) so the "
+                "learning rate stays at its floor.",
+                _wrong_schedule(clamp=False)),
+    ]
+    cases = [Case((2e-3, 10, 100, 0.1)), Case((1e-2, 5, 60, 0.05)), Case((3e-4, 1, 20, 0.2))]
+    return run_check("lr_at", _lr_curve(fn), _lr_curve(solutions.lr_at), cases, mistakes,
+                     hint="if step < warmup_steps: lr * (step + 1) / warmup_steps; else progress = (step - "
+                          "warmup_steps) / (max_steps - warmup_steps), capped at 1, and "
+                          "lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + cos(pi * progress))).")
+
+# =================================================================================================
+# 10_inside_a_trained_lstm
+
+def _depth(text, opens="([{", closes=")]}", close_step=-1):
+    depth, out = 0, []
+    for ch in text:
+        depth += 1 if ch in opens else close_step if ch in closes else 0
+        out.append(depth)
+    return np.array(out, dtype=np.float64)
+
+
+def check_bracket_depth(fn) -> CheckResult:
+    """Exercise: the bracket depth after each character, counting ( [ { up and ) ] } down."""
+    mistakes = [
+        Mistake("your depth never decreases: a closing bracket ) ] } must subtract 1, "
+                "so that after `f(x)` the depth is back to 0.",
+                lambda text: _depth(text, close_step=0)),
+        Mistake("closing brackets add 1 like opening ones; ) ] } must subtract 1.",
+                lambda text: _depth(text, close_step=1)),
+        Mistake("you count only round brackets; [ ] and { } nest as well: in `d[k](x)` the x is at depth 1 "
+                "and the k at depth 1, and in `f([x])` the x is at depth 2.",
+                lambda text: _depth(text, "(", ")")),
+        Mistake("your depth is one character late: entry t must include character t itself (the depth "
+                "after reading it), so an opening bracket is already at depth 1.",
+                lambda text: np.concatenate([[0.0], solutions.bracket_depth(text)[:-1]])),
+    ]
+    cases = [Case(("d[k](x, {1: [2]})",)), Case(("f(a)[0] + g({'k': (1, 2)})",)), Case(("((\n))",)),
+             Case(("x = 1",))]
+    return run_check("bracket_depth", fn, solutions.bracket_depth, cases, mistakes,
+                     hint="walk through the text once with a counter: +1 at ( [ {, -1 at ) ] }, and append "
+                          "the counter after each character.")
+
+
+def _correlation_case(rng, T, H):
+    values = rng.normal(loc=2.0 * rng.normal(size=H), size=(T, H))  # units with non-zero means
+    feature = 0.7 * values[:, 0] - 0.4 * values[:, -1] + rng.normal(size=T) + 3.0
+    return values, feature
+
+
+def _cosine(values, feature):
+    return (feature @ values) / np.sqrt((values ** 2).sum(axis=0) * (feature @ feature))
+
+
+def check_unit_correlations(fn) -> CheckResult:
+    """Exercise: Pearson r of every unit's activation (T, H) with a feature (T,)."""
+    ref = solutions.unit_correlations
+
+    def covariance(values, feature, ddof):
+        return (feature - feature.mean()) @ (values - values.mean(axis=0)) / (len(feature) - ddof)
+
+    mistakes = [
+        Mistake("you did not subtract the means: that is the cosine similarity of the raw vectors, not "
+                "Pearson's r. Centre each unit and the feature over time first.", _cosine),
+        Mistake("that is the covariance; divide it by both standard deviations so that r lies in [-1, 1] "
+                "and does not depend on the units' scale.", lambda v, x: covariance(v, x, 0)),
+        Mistake("that is the covariance (with 1 / (T - 1)); divide it by both standard deviations so that "
+                "r lies in [-1, 1].", lambda v, x: covariance(v, x, 1)),
+        Mistake("you mixed 1 / (T - 1) in the covariance with 1 / T in the standard deviations (np.std's "
+                "default): use the same factor in both, or none, since it cancels.",
+                lambda v, x: ref(v, x) * len(x) / (len(x) - 1)),
+        Mistake("you mixed 1 / T in the covariance with 1 / (T - 1) in the standard deviations: use the "
+                "same factor in both, or none, since it cancels.",
+                lambda v, x: ref(v, x) * (len(x) - 1) / len(x)),
+        Mistake("you centred each time step across units (mean over axis 1); each unit must be centred over "
+                "time, values.mean(axis=0).",
+                lambda v, x: _cosine(v - v.mean(axis=1, keepdims=True), x - x.mean())),
+    ]
+    cases = _cases([(40, 5), (7, 3), (200, 2)], 10, _correlation_case)
+    return run_check("unit_correlations", fn, ref, cases, mistakes,
+                     hint="centre: v = values - values.mean(axis=0), x = feature - feature.mean(); then "
+                          "r = (x @ v) / sqrt((v**2).sum(axis=0) * (x @ x)), one r per unit.")

@@ -43,11 +43,16 @@ def plot_gradient_norms(curves: dict, *, ax=None, title="Gradient norm against d
 
 def plot_loss_curves(history: dict, *, ax=None, title="Loss", keys=("train_loss", "val_loss"), x="step",
                      logy=False):
-    """Loss against step from a history dict of lists (the shape `train.train` returns)."""
+    """Loss against step from a history dict of lists (the shape `train.train` returns).
+
+    The x values of ``key`` are ``history[f"{key}_{x}"]``, else ``history["val_step"]`` for
+    'val_loss' (train.train's name), else ``history[x]``.
+    """
     ax = _axes(ax)
     for key in keys:
         if key in history and len(history[key]):
-            xs = history.get(f"{key}_{x}", history.get(x, range(len(history[key]))))
+            own = history.get(f"{key}_{x}", history.get(f"{key.split('_')[0]}_{x}"))
+            xs = own if own is not None else history.get(x, range(len(history[key])))
             xs = list(xs)[-len(history[key]):]
             ax.plot(xs, history[key], label=key.replace("_", " "))
     ax.set_xlabel(x)
@@ -517,41 +522,229 @@ def plot_adding_curves(runs, *, ax=None, title=None, solved=0.04, baseline=1 / 6
     return ax
 
 
-def plot_ablation_bars(rows, *, ax=None, title="Ablations: final test MSE per variant", solved=0.04,
-                       baseline=1 / 6, runs=None, order=None):
-    """Horizontal bars of the mean final test MSE per ablation (log scale), seeds as dots.
+def plot_ablation_bars(rows, *, ax=None, title="Ablations: final test MSE per variant", metric="final_test_mse",
+                       runs=None, order=None, solved=0.04, baseline=1 / 6):
+    """Horizontal bars, one per ablation, from `experiments.summarise` rows of an ablation results file.
 
-    ``rows``: `experiments.summarise` rows of an ablation results file; ``runs`` (optional): the
-    runs, to draw each seed as a dot.
+    metric 'final_test_mse': bar = mean over seeds on a log axis, with the success and mean-predictor
+    lines; metric 'first_solved_step': bar = median step at which the test MSE first fell below the
+    success line (seeds that never did are left out). ``runs`` (optional) adds one dot per seed.
     """
+    if metric not in ("final_test_mse", "first_solved_step"):
+        raise ValueError(f"metric: expected 'final_test_mse' or 'first_solved_step', got {metric!r}")
     ax = _axes(ax, figsize=(8, 4.2))
     names = order or [r["ablation"] for r in rows]
     by_name = {r["ablation"]: r for r in rows}
     y = np.arange(len(names))[::-1]
-    means = [by_name[n]["mean_mse"] for n in names]
+    key = "mean_mse" if metric == "final_test_mse" else "median_first_solved_step"
+    bars = [by_name[n][key] if by_name[n][key] is not None else np.nan for n in names]
     colors = [GRU_COLOR if n == "gru" else LSTM_COLOR for n in names]
-    ax.barh(y, means, color=colors, alpha=0.55, height=0.6)
+    ax.barh(y, bars, color=colors, alpha=0.55, height=0.6)
     if runs is not None:
         for yy, n in zip(y, names):
-            vals = [r["final_test_mse"] for r in runs if r["ablation"] == n]
+            vals = [r[metric] for r in runs if r["ablation"] == n and r[metric] is not None]
             ax.scatter(vals, np.full(len(vals), yy), color="k", s=12, zorder=3,
                        label="one seed" if n == names[0] else None)
-    ax.axvline(baseline, color="0.4", ls="--", lw=1, label=f"predict the mean ({baseline:.3f})")
-    ax.axvline(solved, color="0.4", ls=":", lw=1.2, label=f"solved ({solved:g})")
     ax.set_yticks(y)
     ax.set_yticklabels([n.replace("_", " ") for n in names])
-    ax.set_xscale("log")
-    ax.set_xlabel("final test MSE (log scale; bar = mean over seeds)")
+    if metric == "final_test_mse":
+        ax.axvline(baseline, color="0.4", ls="--", lw=1, label=f"predict the mean ({baseline:.3f})")
+        ax.axvline(solved, color="0.4", ls=":", lw=1.2, label=f"solved ({solved:g})")
+        ax.set_xscale("log")
+        ax.set_xlabel("final test MSE (log scale; bar = mean over seeds)")
+    else:
+        ax.set_xlabel("training step (bar = median over seeds)")
     ax.set_title(title)
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    if runs is not None or metric == "final_test_mse":
+        ax.legend(fontsize=8, loc="lower right")
     return ax
-
 
 
 # =================================================================================================
 # 09_training_on_gpu
 
+FORECAST_STYLES = {"direct": dict(color=LSTM_COLOR, marker="o", ms=3),
+                   "autoregressive": dict(color="#ff7f0e", marker="s", ms=3),
+                   "last value repeated": dict(color="0.5", ls="--")}
+
+
+def plot_forecasts(context, truth, forecasts: dict, *, ax=None, title="Forecast against the truth"):
+    """One series: the input window ``context`` (L,), the true next values ``truth`` (h,) and each
+    forecast in ``forecasts`` (label -> (h,) values), on one time axis with the present at 0."""
+    ax = _axes(ax, figsize=(9, 4))
+    context, truth = np.asarray(context, dtype=float), np.asarray(truth, dtype=float)
+    past = np.arange(-len(context) + 1, 1)
+    ahead = np.arange(1, len(truth) + 1)
+    ax.plot(past, context, color="0.3", lw=1.5, label="input window (what the model sees)")
+    ax.plot(ahead, truth, color="k", lw=2.2, label="truth")
+    for label, values in forecasts.items():
+        style = FORECAST_STYLES.get(label, {})
+        ax.plot(ahead, np.asarray(values, dtype=float), lw=1.5, label=label, **style)
+    ax.axvline(0.5, color="0.6", lw=1, ls=":")
+    ax.set_xlabel("time step (0 = last input; 1, 2, ... = steps ahead)")
+    ax.set_ylabel("value")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
+    return ax
+
+
+def plot_error_by_horizon(errors: dict, *, ax=None, title="Error against how far ahead"):
+    """Mean squared error against steps ahead (1..h), log scale; ``errors`` maps a label to (h,) MSEs."""
+    ax = _axes(ax, figsize=(8, 4))
+    for label, mse in errors.items():
+        mse = np.asarray(mse, dtype=float)
+        ax.semilogy(np.arange(1, len(mse) + 1), mse, label=label, **FORECAST_STYLES.get(label, {}))
+    ax.set_xlabel("steps ahead")
+    ax.set_ylabel("MSE on held-out series (log scale)")
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def plot_step_times(ms: dict, *, ax=None, title="One training step (forward + backward)"):
+    """Horizontal bars of milliseconds per step, labelled with each one's speed relative to the first."""
+    ax = _axes(ax, figsize=(8, 3.2))
+    names = list(ms)
+    values = np.array([ms[n] for n in names], dtype=float)
+    y = np.arange(len(names))[::-1]
+    colors = [LSTM_COLOR if "nn.LSTM" in n else "#ff7f0e" for n in names]
+    ax.barh(y, values, color=colors, alpha=0.8, height=0.6)
+    for yy, v in zip(y, values):
+        ax.text(v, yy, f"  {v:.3g} ms ({values[0] / v:.1f}x)", va="center", fontsize=9)
+    ax.set_yticks(y)
+    ax.set_yticklabels(names)
+    ax.set_xlim(0, values.max() * 1.35)  # room for the labels
+    ax.set_xlabel("milliseconds per step (median); in brackets: speed relative to the first bar")
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+    return ax
+
+
+def _show_char(ch: str) -> str:
+    return {"\n": "\u23ce", " ": "\u2423", "\t": "\u21e5"}.get(ch, ch)
+
+
+def plot_temperature_view(probs, chars, sample: str, *, temperature: float, axes=None, top: int = 12,
+                          prompt: str = ""):
+    """Left: the ``top`` most likely next characters at this temperature (``probs`` (V,) over
+    ``chars``); right: a text ``sample`` drawn at the same temperature. Returns the two axes."""
+    import textwrap
+
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 1.6]})
+    ax, ax_text = axes
+    probs = np.asarray(probs, dtype=float)
+    order = np.argsort(-probs, kind="stable")[:top]
+    ax.bar(np.arange(len(order)), probs[order], color=LSTM_COLOR)
+    ax.set_xticks(np.arange(len(order)))
+    ax.set_xticklabels([_show_char(chars[k]) for k in order], fontsize=11, family="monospace")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("next character (\u2423 space, \u23ce newline)")
+    ax.set_ylabel("probability")
+    shown = repr(prompt[-12:]) if prompt else "the prompt"
+    ax.set_title(f"after {shown} at T = {temperature:g}", fontsize=10)
+    ax.grid(True, axis="y", alpha=0.3)
+    lines = []
+    for line in sample.splitlines()[:14]:
+        lines += textwrap.wrap(line.replace("\t", "    "), 58, drop_whitespace=False) or [""]
+    ax_text.text(0.0, 1.0, "\n".join(lines[:14]), family="monospace", fontsize=8.5, va="top", ha="left",
+                 transform=ax_text.transAxes)
+    ax_text.set_axis_off()
+    ax_text.set_title(f"a sample at T = {temperature:g}", fontsize=10)
+    return ax, ax_text
+
 
 # =================================================================================================
 # 10_inside_a_trained_lstm
+
+SATURATION_GATE_NAMES = {"i": "input gate $i_t$", "f": "forget gate $f_t$", "o": "output gate $o_t$",
+                         "g": r"candidate $\tilde c_t$"}
+
+
+def plot_best_correlations(corr, baseline=None, *, ax=None, labels=("trained", "untrained"),
+                           title="Best unit per feature: |Pearson r|"):
+    """Horizontal bars: for every feature, |r| of its best unit in ``corr`` (and in ``baseline``).
+
+    ``corr`` and ``baseline`` are `interpretability.CellCorrelations` over the same features, e.g.
+    the trained network and the same network before training.
+    """
+    ax = _axes(ax, figsize=(8, 4.2))
+    names = list(corr.names)
+    y = np.arange(len(names))
+    runs = [(corr, labels[0], LSTM_COLOR)] + ([(baseline, labels[1], "#aaaaaa")] if baseline is not None else [])
+    height = 0.8 / len(runs)
+    for k, (c, label, colour) in enumerate(runs):
+        best = [abs(c.best(n)[1]) for n in names]
+        ax.barh(y + (k - (len(runs) - 1) / 2) * height, best, height=height, color=colour, label=label)
+        if k == 0:
+            for yy, (n, b) in zip(y, zip(names, best)):
+                ax.text(b + 0.01, yy - (len(runs) - 1) / 2 * height, f"unit {c.best(n)[0]}", va="center",
+                        fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.12)
+    ax.set_xlabel("|r| of the best-matching unit")
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+    if len(runs) > 1:
+        ax.legend(fontsize=9, loc="lower right")
+    return ax
+
+
+def plot_gate_saturation(sat, baseline=None, *, axes=None, labels=("trained", "untrained"), title=None):
+    """Karpathy, Johnson & Fei-Fei (2015) Fig. 3: one dot per unit, fraction of time its gate is
+    left-saturated (x, below `low`) against right-saturated (y, above `high`); one panel per gate.
+
+    ``sat`` (and ``baseline``) come from `interpretability.gate_saturation`. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    gates = list(sat)
+    if axes is None:
+        _, axes = plt.subplots(1, len(gates), figsize=(3.3 * len(gates), 3.8), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, gate in zip(axes, gates):
+        ax.plot([0, 1], [1, 0], color="k", lw=0.8, ls=":", label="left + right = 1")
+        if baseline is not None:
+            ax.scatter(baseline[gate]["left"], baseline[gate]["right"], s=14, color="#aaaaaa", alpha=0.8,
+                       label=labels[1])
+        ax.scatter(sat[gate]["left"], sat[gate]["right"], s=14, color=LSTM_COLOR, alpha=0.6, label=labels[0])
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_aspect("equal")
+        ax.set_title(SATURATION_GATE_NAMES.get(gate, gate), fontsize=11)
+        ax.set_xlabel("fraction left-saturated")
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel("fraction right-saturated")
+    axes[0].legend(fontsize=8, loc="upper right")
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes
+
+
+def plot_unit_trace(values, feature=None, *, feature_name="feature", unit=None, ax=None, title=None,
+                    label=r"$\tanh(C_t)$"):
+    """One unit's activation against character position, with a feature on a second y axis."""
+    ax = _axes(ax, figsize=(9, 3.5))
+    t = np.arange(len(values))
+    ax.plot(t, values, color=LSTM_COLOR, lw=1.2, label=label + (f" of unit {unit}" if unit is not None else ""))
+    ax.set_xlabel("character position in the excerpt")
+    ax.set_ylabel(label, color=LSTM_COLOR)
+    ax.set_ylim(-1.05, 1.05)
+    ax.grid(True, alpha=0.3)
+    handles, names = ax.get_legend_handles_labels()
+    if feature is not None:
+        ax2 = ax.twinx()
+        ax2.step(t, feature, where="mid", color="#ff7f0e", lw=1.0, alpha=0.8, label=feature_name)
+        ax2.set_ylabel(feature_name, color="#ff7f0e")
+        h2, n2 = ax2.get_legend_handles_labels()
+        handles, names = handles + h2, names + n2
+    ax.legend(handles, names, fontsize=8, loc="upper right")
+    ax.set_title(title or (f"Unit {unit}" if unit is not None else "Unit activation"))
+    return ax

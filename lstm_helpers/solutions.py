@@ -179,3 +179,43 @@ def count_parameters(kind, hidden_size, input_size):
     blocks = {"rnn": 1, "gru": 3, "lstm": 4}[kind]  # the LSTM's i, f, g, o; the GRU's r, z, n
     # per block: weight_ih (H, D), weight_hh (H, H), bias_ih (H,) and bias_hh (H,)
     return blocks * hidden_size * (input_size + hidden_size + 2)
+
+
+# =================================================================================================
+# 09_training_on_gpu
+
+def temperature_probs(logits, temperature):
+    """Next-character probabilities at a sampling temperature: softmax(logits / temperature) over the last axis."""
+    z = logits / temperature  # dividing: T < 1 spreads the logits apart (sharper), T > 1 pulls them together
+    z = z - z.max(axis=-1, keepdims=True)  # exp(1000) overflows; the shift cancels in the ratio
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def lr_at(step, lr, warmup_steps, max_steps, min_lr_ratio):
+    """Learning rate at ``step`` (0-based): linear warmup, then cosine decay to min_lr_ratio * lr (as train.lr_factor)."""
+    if step < warmup_steps:
+        return lr * (step + 1) / warmup_steps  # the first step already moves: lr / warmup_steps, not 0
+    progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))  # 0 -> 1, then stays at 1
+    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + np.cos(np.pi * progress)))
+
+# =================================================================================================
+# 10_inside_a_trained_lstm
+
+def bracket_depth(text):
+    """Bracket depth after reading each character of ``text``: +1 at ( [ {, -1 at ) ] }; float array (T,)."""
+    depth, out = 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        out.append(depth)  # after character t, so the opening bracket itself is already inside
+    return np.array(out, dtype=np.float64)
+
+
+def unit_correlations(values, feature):
+    """Pearson r of every unit (column of ``values``, (T, H)) with ``feature`` (T,): returns (H,)."""
+    v = values - values.mean(axis=0)  # (T, H): each unit centred over time
+    x = feature - feature.mean()  # (T,)
+    return (x @ v) / np.sqrt((v ** 2).sum(axis=0) * (x @ x))  # the 1/T factors cancel, so none are written

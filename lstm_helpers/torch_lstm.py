@@ -128,12 +128,15 @@ class LSTM(nn.Module):
             xw = x @ w_ih.T  # (T, N, 4H): every input projection in one product
             if b is not None:
                 xw = xw + b
+        # One unbind, not xw[t] in the loop: autograd's backward of each xw[t] writes a full
+        # (T, N, 4H) tensor of zeros, which made the backward pass quadratic in T.
+        steps = (xw if self.fused_input else x).unbind(0)  # T tensors, (N, 4H) or (N, D)
         outputs = []
         for t in range(x.shape[0]):
             if self.fused_input:
-                a = xw[t] + h @ w_hh.T  # (N, 4H)
+                a = steps[t] + h @ w_hh.T  # (N, 4H)
             else:
-                a = x[t] @ w_ih.T + h @ w_hh.T
+                a = steps[t] @ w_ih.T + h @ w_hh.T
                 if b is not None:
                     a = a + b
             a_i, a_f, a_g, a_o = a.split(H, dim=1)

@@ -414,3 +414,125 @@ def test_count_parameters_checker():
     assert not r.passed and "weight_hh" in r.message
     r = checkers.check_count_parameters(_unfinished)
     assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+# =================================================================================================
+# 09_training_on_gpu
+
+def test_temperature_probs_checker():
+    import torch
+
+    assert checkers.check_temperature_probs(solutions.temperature_probs).passed
+    logits = np.random.default_rng(0).normal(size=(4, 9))
+    for T in (0.5, 1.0, 1.7):  # the reference is what CharLSTM.generate samples from
+        want = torch.softmax(torch.from_numpy(logits) / T, dim=-1).numpy()
+        assert np.allclose(solutions.temperature_probs(logits, T), want, atol=1e-12)
+    sm = checkers._softmax_last
+    r = checkers.check_temperature_probs(lambda z, T: sm(z * T))
+    assert not r.passed and "multiplied the logits by the temperature" in r.message
+    r = checkers.check_temperature_probs(lambda z, T: sm(z) / T)
+    assert not r.passed and "softmax first" in r.message
+    r = checkers.check_temperature_probs(lambda z, T: sm(z) ** (1 / T))
+    assert not r.passed and "did not normalise them again" in r.message
+    r = checkers.check_temperature_probs(lambda z, T: sm(z))
+    assert not r.passed and "no effect" in r.message
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = checkers.check_temperature_probs(lambda z, T: np.exp(z / T) / np.exp(z / T).sum(-1, keepdims=True))
+    assert not r.passed and "overflows" in r.message
+    r = checkers.check_temperature_probs(lambda z, T: np.exp(z / T - (z / T).max()) / np.exp(z / T - (z / T).max()).sum())
+    assert not r.passed and "whole array" in r.message
+    r = checkers.check_temperature_probs(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_lr_at_checker_and_solution_match_train_schedule():
+    from lstm_helpers import train
+
+    cfg = train.get_preset("tiny", lr=3e-3, warmup_steps=7, max_steps=50, min_lr_ratio=0.1)
+    for step in range(60):
+        assert abs(solutions.lr_at(step, 3e-3, 7, 50, 0.1) - cfg.lr * train.lr_factor(step, cfg)) < 1e-15
+    assert checkers.check_lr_at(solutions.lr_at).passed
+
+    def cosine(s, lr, w, m, r, *, linear=False, clamp=True, floor=True):
+        p = (s - w) / max(1, m - w)
+        p = min(1.0, p) if clamp else p
+        shape = 1 - p if linear else 0.5 * (1 + np.cos(np.pi * p))
+        return lr * (r + (1 - r) * shape) if floor else lr * shape
+
+    def warm(rest, from_zero=False):
+        return lambda s, lr, w, m, r: (lr * (s if from_zero else s + 1) / w) if s < w else rest(s, lr, w, m, r)
+
+    r = checkers.check_lr_at(lambda s, lr, w, m, r: cosine(s, lr, 0, m, r))
+    assert not r.passed and "no warmup" in r.message
+    r = checkers.check_lr_at(lambda s, lr, w, m, r: cosine(s, lr, w, m, r) if s >= w else lr)
+    assert not r.passed and "no warmup" in r.message
+    r = checkers.check_lr_at(warm(cosine, from_zero=True))
+    assert not r.passed and "warmup starts at 0" in r.message
+    r = checkers.check_lr_at(warm(lambda *a: cosine(*a, linear=True)))
+    assert not r.passed and "straight line" in r.message
+    r = checkers.check_lr_at(warm(lambda *a: cosine(*a, floor=False)))
+    assert not r.passed and "decays to 0" in r.message
+    r = checkers.check_lr_at(warm(lambda *a: cosine(*a, clamp=False)))
+    assert not r.passed and "rises again" in r.message
+    r = checkers.check_lr_at(lambda *a: None)
+    assert not r.passed and "return" in r.message
+    r = checkers.check_lr_at(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+# =================================================================================================
+# 10_inside_a_trained_lstm
+
+def test_bracket_depth_checker():
+    assert checkers.check_bracket_depth(solutions.bracket_depth).passed
+    assert solutions.bracket_depth("f([x])").tolist() == [0, 1, 2, 2, 1, 0]
+
+    def only_opening(text):
+        return np.cumsum([ch in "([{" for ch in text]).astype(float)
+
+    def only_round(text):
+        return np.cumsum([(ch == "(") - (ch == ")") for ch in text]).astype(float)
+
+    def one_late(text):
+        return np.concatenate([[0.0], solutions.bracket_depth(text)[:-1]])
+
+    r = checkers.check_bracket_depth(only_opening)
+    assert not r.passed and "never decreases" in r.message
+    r = checkers.check_bracket_depth(only_round)
+    assert not r.passed and "only round brackets" in r.message
+    r = checkers.check_bracket_depth(one_late)
+    assert not r.passed and "one character late" in r.message
+    r = checkers.check_bracket_depth(lambda text: list(solutions.bracket_depth(text)))  # a list is fine
+    assert r.passed
+    r = checkers.check_bracket_depth(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+
+
+def test_bracket_depth_solution_matches_package_feature_on_plain_code():
+    from lstm_helpers.interpretability import text_features
+
+    code = "d[k](x, {1: [2]})\nf(a)[0]"  # no strings or comments: the package's feature agrees
+    assert np.array_equal(text_features(code)["bracket depth"], solutions.bracket_depth(code))
+
+
+def test_unit_correlations_checker():
+    assert checkers.check_unit_correlations(solutions.unit_correlations).passed
+    v = np.random.default_rng(0).normal(size=(30, 3))
+    x = v[:, 1] + np.random.default_rng(1).normal(size=30)
+    want = [np.corrcoef(v[:, u], x)[0, 1] for u in range(3)]
+    assert np.allclose(solutions.unit_correlations(v, x), want, atol=1e-12)
+    # a correct answer written another way passes too
+    assert checkers.check_unit_correlations(
+        lambda values, feature: np.array([np.corrcoef(values[:, u], feature)[0, 1] for u in range(values.shape[1])])
+    ).passed
+    r = checkers.check_unit_correlations(lambda values, feature: feature @ values / np.sqrt(
+        (values ** 2).sum(axis=0) * (feature @ feature)))
+    assert not r.passed and "did not subtract the means" in r.message
+    r = checkers.check_unit_correlations(lambda values, feature: (feature - feature.mean()) @ (
+        values - values.mean(axis=0)) / len(feature))
+    assert not r.passed and "that is the covariance" in r.message
+    r = checkers.check_unit_correlations(lambda values, feature: np.cov(values.T, feature)[-1, :-1]
+                                         / (values.std(axis=0) * feature.std()))
+    assert not r.passed and "mixed 1 / (T - 1)" in r.message
+    r = checkers.check_unit_correlations(_unfinished)
+    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message

@@ -109,3 +109,30 @@ def test_bad_forward_input():
         m(torch.zeros(2, 5, 4))
     with pytest.raises(ValueError, match=r"hx: expected h0 of shape \(1, 2, 4\), got \(2, 4\)"):
         m(torch.zeros(2, 5, 3), (torch.zeros(2, 4), torch.zeros(2, 4)))
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_backward_never_builds_full_size_tensors_per_step(fused):
+    # Indexing xw[t] (or x[t]) inside the time loop made autograd write a (T, N, 4H) (or (T, N, D))
+    # gradient of zeros at every step, quadratic in T; after unbind, a constant number of ops do.
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class BigOutputs(TorchDispatchMode):
+        def __init__(self, numel):
+            super().__init__()
+            self.numel, self.count = numel, 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if isinstance(out, torch.Tensor) and not func.is_view and out.numel() >= self.numel:
+                self.count += 1
+            return out
+
+    N, T, H = 2, 24, 3
+    m = LSTM(H, H, fused_input=fused)
+    x = torch.randn(T, N, H, requires_grad=True)
+    out, _ = m(x)
+    mode = BigOutputs(T * N * H)  # D = H: as big as the whole input
+    with mode:
+        out.sum().backward()
+    assert mode.count <= 4, mode.count
