@@ -909,8 +909,7 @@ def check_bracket_depth(fn) -> CheckResult:
                 lambda text: _depth(text, close_step=0)),
         Mistake("closing brackets add 1 like opening ones; ) ] } must subtract 1.",
                 lambda text: _depth(text, close_step=1)),
-        Mistake("you count only round brackets; [ ] and { } nest as well: in `d[k](x)` the x is at depth 1 "
-                "and the k at depth 1, and in `f([x])` the x is at depth 2.",
+        Mistake("you count only round brackets; [ ] and { } nest as well: in `f([x])` the x is at depth 2.",
                 lambda text: _depth(text, "(", ")")),
         Mistake("your depth is one character late: entry t must include character t itself (the depth "
                 "after reading it), so an opening bracket is already at depth 1.",

@@ -667,11 +667,12 @@ SATURATION_GATE_NAMES = {"i": "input gate $i_t$", "f": "forget gate $f_t$", "o":
 
 
 def plot_best_correlations(corr, baseline=None, *, ax=None, labels=("trained", "untrained"),
-                           title="Best unit per feature: |Pearson r|"):
+                           title="Best unit per feature: |Pearson r|", exclude=()):
     """Horizontal bars: for every feature, |r| of its best unit in ``corr`` (and in ``baseline``).
 
     ``corr`` and ``baseline`` are `interpretability.CellCorrelations` over the same features, e.g.
-    the trained network and the same network before training.
+    the trained network and the same network before training; ``exclude`` lists units of ``corr``
+    to pass over (e.g. clocks).
     """
     ax = _axes(ax, figsize=(8, 4.2))
     names = list(corr.names)
@@ -679,12 +680,12 @@ def plot_best_correlations(corr, baseline=None, *, ax=None, labels=("trained", "
     runs = [(corr, labels[0], LSTM_COLOR)] + ([(baseline, labels[1], "#aaaaaa")] if baseline is not None else [])
     height = 0.8 / len(runs)
     for k, (c, label, colour) in enumerate(runs):
-        best = [abs(c.best(n)[1]) for n in names]
+        picks = [c.best(n, exclude=exclude if k == 0 else ()) for n in names]
+        best = [abs(r) for _, r in picks]
         ax.barh(y + (k - (len(runs) - 1) / 2) * height, best, height=height, color=colour, label=label)
         if k == 0:
-            for yy, (n, b) in zip(y, zip(names, best)):
-                ax.text(b + 0.01, yy - (len(runs) - 1) / 2 * height, f"unit {c.best(n)[0]}", va="center",
-                        fontsize=8)
+            for yy, (unit, _), b in zip(y, picks, best):
+                ax.text(b + 0.01, yy - (len(runs) - 1) / 2 * height, f"unit {unit}", va="center", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels(names)
     ax.invert_yaxis()
@@ -729,14 +730,15 @@ def plot_gate_saturation(sat, baseline=None, *, axes=None, labels=("trained", "u
 
 
 def plot_unit_trace(values, feature=None, *, feature_name="feature", unit=None, ax=None, title=None,
-                    label=r"$\tanh(C_t)$"):
+                    label=r"$\tanh(C_t)$", ylim=None):
     """One unit's activation against character position, with a feature on a second y axis."""
     ax = _axes(ax, figsize=(9, 3.5))
     t = np.arange(len(values))
     ax.plot(t, values, color=LSTM_COLOR, lw=1.2, label=label + (f" of unit {unit}" if unit is not None else ""))
     ax.set_xlabel("character position in the excerpt")
     ax.set_ylabel(label, color=LSTM_COLOR)
-    ax.set_ylim(-1.05, 1.05)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.grid(True, alpha=0.3)
     handles, names = ax.get_legend_handles_labels()
     if feature is not None:

@@ -221,3 +221,20 @@ def test_cli_tiny_preset(tmp_path):
                      f"checkpoint: {out}", "sample:"):
         assert expected in lines, (expected, lines)
     assert out.is_file()
+
+
+def test_plot_loss_curves_puts_val_losses_at_their_steps():
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    from lstm_helpers.plots import plot_loss_curves
+
+    hist = T.new_history()
+    hist.update(step=[1, 2, 3, 4], train_loss=[4.0, 3.0, 2.5, 2.0], val_step=[2, 4], val_loss=[3.1, 2.2])
+    ax = plot_loss_curves(hist)
+    train_line, val_line = ax.get_lines()
+    assert list(train_line.get_xdata()) == [1, 2, 3, 4]
+    assert list(val_line.get_xdata()) == [2, 4]  # not the last two training steps
+    plt.close(ax.figure)
