@@ -457,7 +457,9 @@ def plot_adding_predictions(y, y_hat, *, ax=None, title="Adding problem: predict
 
 KIND_STYLES = {"rnn": dict(color=RNN_COLOR, marker="o", label="RNN (tanh)"),
                "lstm": dict(color=LSTM_COLOR, marker="s", label="LSTM"),
-               "gru": dict(color=GRU_COLOR, marker="^", label="GRU")}
+               "gru": dict(color=GRU_COLOR, marker="^", label="GRU"),
+               "rnn_best_lr": dict(color=RNN_COLOR, marker="o", ls="--", mfc="white",
+                                   label="RNN, best of 3 learning rates")}
 
 
 def _reference_lines(ax, solved=0.04, baseline=1 / 6):
@@ -476,8 +478,8 @@ def plot_mse_vs_length(runs, *, ax=None, title="Adding problem: final test MSE a
             continue
         lengths = sorted({r["length"] for r in mine})
         means = [np.mean([r["final_test_mse"] for r in mine if r["length"] == L]) for L in lengths]
-        style = KIND_STYLES.get(kind, dict(label=kind))
-        ax.plot(lengths, means, color=style.get("color"), marker=style.get("marker"), label=style["label"])
+        style = dict(KIND_STYLES.get(kind, dict(label=kind)))
+        ax.plot(lengths, means, **style)
         ax.scatter([r["length"] for r in mine], [r["final_test_mse"] for r in mine], s=14, alpha=0.45,
                    color=style.get("color"))
     _reference_lines(ax, solved, baseline)
@@ -747,6 +749,6 @@ def plot_unit_trace(values, feature=None, *, feature_name="feature", unit=None, 
         ax2.set_ylabel(feature_name, color="#ff7f0e")
         h2, n2 = ax2.get_legend_handles_labels()
         handles, names = handles + h2, names + n2
-    ax.legend(handles, names, fontsize=8, loc="upper right")
+    ax.legend(handles, names, fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=2, frameon=False)
     ax.set_title(title or (f"Unit {unit}" if unit is not None else "Unit activation"))
     return ax
