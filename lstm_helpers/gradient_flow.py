@@ -88,3 +88,37 @@ def decay_rate(norms, skip=1):
         raise ValueError(f"norms: expected at least two positive finite values after skip={skip}, got {keep.sum()}")
     slope = np.polyfit(k[keep], np.log(y[keep]), 1)[0]
     return float(np.exp(slope))
+
+
+def torch_input_gradient_norms(module, x):
+    """Mean over a batch of ||d h_T / d x_t||_F for t = 0 .. T-1, in a (trained) torch recurrent layer.
+
+    ``module`` is a batch-first ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` or ``torch_lstm.LSTM``; ``x`` is
+    (N, T, D), numpy or tensor. Where the numpy functions above follow one state back through fixed
+    random weights, this asks a trained network how much its last hidden state h_T still depends on
+    each input: one backward pass per hidden unit gives the rows of the (H, D) Jacobian of every
+    sequence at every step. Returns a float64 numpy array of T norms indexed by t (not by distance).
+    """
+    import torch
+
+    x = torch.as_tensor(x)
+    if x.dim() != 3:
+        raise ValueError(f"x: expected a batch of sequences of shape (N, T, D), got {tuple(x.shape)}")
+    if not getattr(module, "batch_first", False):
+        raise ValueError("module: expected a batch_first recurrent layer (batch_first=True)")
+    param = next(module.parameters())
+    x = x.to(dtype=param.dtype, device=param.device).detach().requires_grad_(True)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.enable_grad():
+            out, _ = module(x)  # (N, T, H)
+            h_last = out[:, -1]  # (N, H)
+            sq = torch.zeros(x.shape[:2], dtype=torch.float64, device=x.device)  # (N, T)
+            for j in range(h_last.shape[1]):
+                # samples are independent, so the gradient of the batch sum is each sample's own row j
+                (g,) = torch.autograd.grad(h_last[:, j].sum(), x, retain_graph=j < h_last.shape[1] - 1)
+                sq += (g.double() ** 2).sum(dim=2)
+    finally:
+        module.train(was_training)
+    return sq.sqrt().mean(dim=0).cpu().numpy()
