@@ -15,16 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_helpers.utils import atomic_write
+from lstm_helpers.utils import atomic_write, check_int
 
 # ----------------------------------------------------------------------------------------------
 # Synthetic tasks
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def sine_mixture(n_series: int, length: int, n_components: int = 3, noise: float = 0.0,
@@ -35,9 +29,9 @@ def sine_mixture(n_series: int, length: int, n_components: int = 3, noise: float
     steps and amplitudes normalised to sum to 1 (so values stay in [-1, 1] before noise), plus
     Gaussian noise of standard deviation ``noise``. Returns float32 of shape (n_series, length).
     """
-    n_series = _check_int("n_series", n_series, 1)
-    length = _check_int("length", length, 1)
-    n_components = _check_int("n_components", n_components, 1)
+    n_series = check_int("n_series", n_series, 1)
+    length = check_int("length", length, 1)
+    n_components = check_int("n_components", n_components, 1)
     if not np.isscalar(noise) or not noise >= 0:
         raise ValueError(f"noise: expected a float >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)
@@ -61,8 +55,8 @@ def make_windows(series: np.ndarray, input_len: int, horizon: int):
     if not isinstance(series, np.ndarray) or series.ndim not in (1, 2):
         got = series.shape if isinstance(series, np.ndarray) else type(series).__name__
         raise ValueError(f"series: expected a numpy array of shape (length,) or (n_series, length), got {got}")
-    input_len = _check_int("input_len", input_len, 1)
-    horizon = _check_int("horizon", horizon, 1)
+    input_len = check_int("input_len", input_len, 1)
+    horizon = check_int("horizon", horizon, 1)
     series = np.atleast_2d(series).astype(np.float32)
     if series.shape[1] < input_len + horizon:
         raise ValueError(f"series: expected length >= input_len + horizon = {input_len + horizon}, "
@@ -82,8 +76,8 @@ def adding_problem(n: int, length: int, seed: int = 0):
     marked values. Always predicting the mean (1.0) gives MSE = Var(u1 + u2) = 2/12 = 1/6 ~ 0.167,
     the baseline a model must beat. Returns x (n, length, 2) and y (n,), float32.
     """
-    n = _check_int("n", n, 1)
-    length = _check_int("length", length, 2)
+    n = check_int("n", n, 1)
+    length = check_int("length", length, 2)
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, length))
     half = length // 2
@@ -106,9 +100,9 @@ def long_lag_recall(n: int, lag: int, n_symbols: int = 4, seed: int = 0, noise: 
     chance accuracy is 1 / n_symbols. Returns x (n, lag + 1, n_symbols + 1) float32 one-hot and
     y (n,) int64.
     """
-    n = _check_int("n", n, 1)
-    lag = _check_int("lag", lag, 0)
-    n_symbols = _check_int("n_symbols", n_symbols, 2)
+    n = check_int("n", n, 1)
+    lag = check_int("lag", lag, 0)
+    n_symbols = check_int("n_symbols", n_symbols, 2)
     rng = np.random.default_rng(seed)
     y = rng.integers(0, n_symbols, size=n)
     tokens = np.full((n, lag + 1), n_symbols)  # the blank symbol everywhere
@@ -127,8 +121,8 @@ def store_recall(n: int, length: int, seed: int = 0):
     step, to be produced at the read step. Returns x (n, length, 3) float32, y (n,) float32 and
     the write and read positions, each (n,) int64.
     """
-    n = _check_int("n", n, 1)
-    length = _check_int("length", length, 2)
+    n = check_int("n", n, 1)
+    length = check_int("length", length, 2)
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, length))
     write = rng.integers(0, length - 1, size=n)
@@ -347,8 +341,8 @@ def get_batch(data, batch_size: int, seq_len: int, generator=None, device=None):
         got = (f"{data.dtype} tensor of shape {tuple(data.shape)}" if isinstance(data, torch.Tensor)
                else type(data).__name__)
         raise ValueError(f"data: expected a 1-D int64 torch tensor, got {got}")
-    batch_size = _check_int("batch_size", batch_size, 1)
-    seq_len = _check_int("seq_len", seq_len, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    seq_len = check_int("seq_len", seq_len, 1)
     if len(data) <= seq_len:
         raise ValueError(f"data: expected more than seq_len = {seq_len} tokens, got {len(data)}")
     gen_device = generator.device if generator is not None else data.device

@@ -29,6 +29,7 @@ from torch import nn
 
 from .data import adding_problem
 from .gradient_flow import torch_input_gradient_norms
+from .train import count_parameters
 from .utils import atomic_write
 
 SOLVED_MSE = 0.04  # our success line; the 1997 paper's 0.04 bounded the absolute error of one sequence
@@ -79,11 +80,6 @@ class AddingModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _ = self.rnn(x)  # (N, T, H)
         return self.head(out[:, -1]).squeeze(-1)  # (N,)
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable numbers in ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def matched_hidden_size(kind: str, n_params: int, input_size: int = 2) -> int:

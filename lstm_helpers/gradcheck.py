@@ -110,3 +110,22 @@ def format_error_table(errors: dict, threshold: float = 1e-7, exact: bool = Fals
         verdict = "ok" if err < threshold else "WRONG?"
         lines.append(f"{name:<{width}}  {shown(err):>14}  {verdict}")
     return "\n".join(lines)
+
+
+def format_error_grid(rows: dict, threshold: float = 1e-7) -> str:
+    """A table of several gradient checks: one row per check, one column per gradient.
+
+    ``rows`` maps a label to a dict name -> relative error (as `check_layer_gradients` returns).
+    Passes show as "ok" and failures as their order of magnitude, so the text does not change with
+    the rounding noise of the machine; a blank cell means that check has no such gradient.
+    """
+    if not rows:
+        raise ValueError("rows: expected at least one check (label -> {gradient: error}), got none")
+    cols = list(dict.fromkeys(name for errs in rows.values() for name in errs))
+    width = max(len(label) for label in rows)
+    lines = [f"{'':<{width}}  " + "  ".join(f"{c:>7}" for c in cols)]
+    for label, errs in rows.items():
+        cells = ["" if c not in errs else "ok" if errs[c] < threshold else f"{errs[c]:.0e}" for c in cols]
+        lines.append(f"{label:<{width}}  " + "  ".join(f"{cell:>7}" for cell in cells))
+    lines.append(f"(ok: relative error < 1e{np.log10(threshold):.0f})")
+    return "\n".join(lines)

@@ -10,13 +10,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lstm_helpers.utils import check_int
+
 IMPLS = ("cudnn", "scratch")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def make_lstm(input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
@@ -59,11 +55,11 @@ class CharLSTM(nn.Module):
     def __init__(self, vocab_size: int, hidden_size: int, num_layers: int = 1, emb_size: int | None = None,
                  dropout: float = 0.0, impl: str = "cudnn", *, forget_bias: float = 1.0):
         super().__init__()
-        vocab_size = _check_int("vocab_size", vocab_size, 1)
-        hidden_size = _check_int("hidden_size", hidden_size, 1)
-        num_layers = _check_int("num_layers", num_layers, 1)
+        vocab_size = check_int("vocab_size", vocab_size, 1)
+        hidden_size = check_int("hidden_size", hidden_size, 1)
+        num_layers = check_int("num_layers", num_layers, 1)
         if emb_size is not None:
-            emb_size = _check_int("emb_size", emb_size, 1)
+            emb_size = check_int("emb_size", emb_size, 1)
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"dropout: expected a number in [0, 1), got {dropout!r}")
         # Everything needed to rebuild the model from a checkpoint (see train.load_char_model).
@@ -98,7 +94,7 @@ class CharLSTM(nn.Module):
             raise ValueError(f"prefix_ids: expected a non-empty 1-D sequence of ids, got shape {prefix.shape}")
         if prefix.min() < 0 or prefix.max() >= self.vocab_size:
             raise ValueError(f"prefix_ids: expected ids in [0, {self.vocab_size}), got {prefix.min()}..{prefix.max()}")
-        n = _check_int("n", n, 0)
+        n = check_int("n", n, 0)
         if not temperature >= 0:
             raise ValueError(f"temperature: expected a number >= 0, got {temperature!r}")
         was_training = self.training
@@ -132,10 +128,10 @@ class SequenceRegressor(nn.Module):
     def __init__(self, hidden_size: int, num_layers: int = 1, horizon: int = 1, *, input_size: int = 1,
                  impl: str = "cudnn"):
         super().__init__()
-        self.hparams = dict(hidden_size=_check_int("hidden_size", hidden_size, 1),
-                            num_layers=_check_int("num_layers", num_layers, 1),
-                            horizon=_check_int("horizon", horizon, 1),
-                            input_size=_check_int("input_size", input_size, 1), impl=impl)
+        self.hparams = dict(hidden_size=check_int("hidden_size", hidden_size, 1),
+                            num_layers=check_int("num_layers", num_layers, 1),
+                            horizon=check_int("horizon", horizon, 1),
+                            input_size=check_int("input_size", input_size, 1), impl=impl)
         self.input_size = input_size
         self.lstm = make_lstm(input_size, hidden_size, num_layers, 0.0, impl)
         self.head = nn.Linear(hidden_size, horizon)

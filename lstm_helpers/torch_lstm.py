@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .utils import check_int
+
 VARIANTS = {
     "vanilla": "the standard LSTM above",
     "no_forget_gate": "f fixed at 1: the cell only accumulates (the 1997 LSTM before Gers et al. 2000)",
@@ -49,8 +51,7 @@ class LSTM(nn.Module):
                  *, variant="vanilla", forget_bias=0.0, fused_input=True):
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
+            check_int(name, value, 1)
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"dropout: expected a number in [0, 1), got {dropout!r}")
         if variant not in VARIANTS:

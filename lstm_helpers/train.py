@@ -147,7 +147,8 @@ def lr_factor(step: int, cfg: TrainConfig, time_fraction: float = 0.0) -> float:
 
 
 def count_parameters(model: torch.nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
+    """Number of trainable numbers in ``model``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -117,6 +117,13 @@ def check_array(name: str, arr, shape, dtype=None) -> np.ndarray:
     return arr
 
 
+def check_int(name: str, value, minimum: int) -> int:
+    """Validate that ``value`` is an int (numpy ints too, bools not) of at least ``minimum``; return it."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_float_dtypes(**arrays) -> np.dtype:
     """Check that all given arrays share one floating dtype (float32 or float64) and return it."""
     dtypes = {k: v.dtype for k, v in arrays.items() if v is not None}

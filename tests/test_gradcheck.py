@@ -50,3 +50,15 @@ def test_check_layer_gradients_passes_and_catches_a_bug(rng):
 def test_float32_refused(rng):
     with pytest.raises(ValueError, match="x: expected dtype float64"):
         eval_numerical_gradient(np.sum, rng.normal(size=3).astype(np.float32))
+
+
+def test_format_error_grid_marks_passes_and_failures():
+    from lstm_helpers.gradcheck import format_error_grid
+
+    text = format_error_grid({"correct": {"x": 3e-10, "W": 1e-9}, "buggy": {"x": 2e-10, "W": 0.04}})
+    lines = text.splitlines()
+    assert lines[0].split() == ["x", "W"]
+    assert lines[1].split() == ["correct", "ok", "ok"]
+    assert lines[2].split() == ["buggy", "ok", "4e-02"]
+    with pytest.raises(ValueError, match="rows: expected at least one check"):
+        format_error_grid({})

@@ -88,3 +88,10 @@ def test_atomic_write_leaves_nothing_half_written(tmp_path):
 def test_check_float_dtypes_names_the_odd_one():
     with pytest.raises(ValueError, match="b: expected dtype float64 like a, got float32"):
         utils.check_float_dtypes(a=np.zeros(2), b=np.zeros(2, np.float32))
+
+
+def test_check_int():
+    assert utils.check_int("n", np.int64(3), 1) == 3
+    for bad in (0, 2.0, True, "3"):
+        with pytest.raises(ValueError, match=r"n: expected an int >= 1, got"):
+            utils.check_int("n", bad, 1)
