@@ -49,13 +49,13 @@ unit: $(STAMP)
 
 # Re-execute every notebook in place (what the committed outputs are made with).
 notebooks: $(STAMP)
-	$(RUN_ENV) $(PY) -m lstm_helpers.notebook_tools execute notebooks/*.ipynb
+	$(RUN_ENV) $(PY) -m lstm_helpers.tools.notebooks execute notebooks/*.ipynb
 
 images: $(STAMP)
-	$(PY) -m lstm_helpers.diagrams img
+	$(PY) -m lstm_helpers.tools.diagrams img
 
 bench: $(STAMP)
-	$(PY) -m lstm_helpers.bench
+	$(PY) -m lstm_helpers.tools.bench
 
 clean-venv:
 	rm -rf $(VENV)

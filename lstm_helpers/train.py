@@ -108,7 +108,7 @@ class TrainConfig:
 # tinyshakespeare within 60 s of training (bf16 cuDNN LSTM, 2 x 1024, AdamW 2e-3, dropout 0.3;
 # eval_batches=4 of 128 x 256 covers the whole validation split, so the loss is the full one).
 # The gpu settings were chosen from experience and NOT tuned or verified on an H100 when they
-# were written: `python -m lstm_helpers.bench --full` measures what they reach.
+# were written: `python -m lstm_helpers.tools.bench --full` measures what they reach.
 PRESETS = {
     "tiny": TrainConfig(hidden_size=64, num_layers=1, emb_size=32, dropout=0.0, batch_size=16, seq_len=32,
                         lr=1e-2, weight_decay=0.0, warmup_steps=5, max_steps=120, eval_interval=40,

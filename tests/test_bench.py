@@ -1,4 +1,4 @@
-"""Tests for lstm_helpers.bench: the --quick CPU table comes out with its rows and columns.
+"""Tests for lstm_helpers.tools.bench: the --quick CPU table comes out with its rows and columns.
 
 No timing assertions: speed is what the benchmark reports, not what a test can promise.
 """
@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from lstm_helpers import bench
+from lstm_helpers.tools import bench
 
 
 def test_format_table_aligns_columns():
@@ -23,7 +23,7 @@ def test_quick_cpu_benchmark_table(tmp_path):
     out = tmp_path / "bench.txt"
     # One thread each for torch and numpy: steady on a shared two-core test machine.
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-m", "lstm_helpers.bench", "--quick", "--device", "cpu",
+    proc = subprocess.run([sys.executable, "-m", "lstm_helpers.tools.bench", "--quick", "--device", "cpu",
                            "--repeats", "1", "--out", str(out)], capture_output=True, text=True, timeout=120,
                           env=env)
     assert proc.returncode == 0, proc.stderr

@@ -1,4 +1,4 @@
-"""Tests for lstm_helpers.diagrams: the committed img/ folder is current, complete and well formed."""
+"""Tests for lstm_helpers.tools.diagrams: the committed img/ folder is current, complete and well formed."""
 
 import subprocess
 import sys
@@ -11,19 +11,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from lstm_helpers import diagrams
+from lstm_helpers.tools import diagrams
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "img"
 SEED_FIGURES = ["lstm_model", "state1", "state2", "forget", "input", "update", "output"]
-STALE = "img/ is out of date: run `make images` (python -m lstm_helpers.diagrams img) and commit the result"
+STALE = "img/ is out of date: run `make images` (python -m lstm_helpers.tools.diagrams img) and commit the result"
 
 
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory):
     """Regenerate every figure once, through the command line, into a fresh temporary folder."""
     out = tmp_path_factory.mktemp("diagrams") / "img"
-    result = subprocess.run([sys.executable, "-m", "lstm_helpers.diagrams", str(out)],
+    result = subprocess.run([sys.executable, "-m", "lstm_helpers.tools.diagrams", str(out)],
                             cwd=ROOT, capture_output=True, text=True)
     return out, result
 
@@ -121,7 +121,7 @@ def test_draw_cell_rejects_unknown_parts():
 
 
 def test_import_changes_no_rcparams():
-    code = ("import matplotlib as m; before = dict(m.rcParams); import lstm_helpers.diagrams as d; "
+    code = ("import matplotlib as m; before = dict(m.rcParams); import lstm_helpers.tools.diagrams as d; "
             "d.draw_forget(); assert dict(m.rcParams) == before")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
@@ -135,7 +135,7 @@ def test_cli_writes_all_figures(cli_run):
 
 
 def test_cli_reports_bad_names(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "lstm_helpers.diagrams", str(tmp_path), "nope"],
+    result = subprocess.run([sys.executable, "-m", "lstm_helpers.tools.diagrams", str(tmp_path), "nope"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert "names" in result.stderr and "nope" in result.stderr

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_helpers import experiments as ex
+from lstm_helpers.tools import experiments as ex
 from lstm_helpers.data import adding_problem
 from lstm_helpers.gradient_flow import torch_input_gradient_norms
 
@@ -177,7 +177,7 @@ def test_command_line_writes_the_file(tmp_path, capsys):
 @pytest.fixture(scope="module", params=["results/adding_problem.json", "results/ablations.json"])
 def committed(request):
     path = ROOT / request.param
-    assert path.is_file(), f"{request.param} is missing: python -m lstm_helpers.experiments all"
+    assert path.is_file(), f"{request.param} is missing: python -m lstm_helpers.tools.experiments all"
     return json.loads(path.read_text())
 
 
@@ -195,7 +195,7 @@ def _check_run(run, settings, solved_mse):
 
 def test_committed_results_structure_and_consistency(committed):
     assert committed["complete"] is True
-    assert committed["command"].startswith("python -m lstm_helpers.experiments ")
+    assert committed["command"].startswith(("python -m lstm_helpers.tools.experiments ", "python -m lstm_helpers.experiments "))
     assert set(committed["versions"]) == {"python", "numpy", "torch"}
     settings = committed["settings"]
     n_seeds = len(settings["seeds"])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lstm_helpers.notebook_tools import lint
+from lstm_helpers.tools.notebooks import lint
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

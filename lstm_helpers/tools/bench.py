@@ -1,6 +1,6 @@
 """Speed tables: our numpy LSTM against PyTorch on the CPU; from-scratch against cuDNN on a GPU.
 
-Run ``python -m lstm_helpers.bench [--quick] [--full] [--out results/bench.txt]``; timings are medians.
+Run ``python -m lstm_helpers.tools.bench [--quick] [--full] [--out results/bench.txt]``; timings are medians.
 """
 
 # CPU timings depend on thread counts; to pin them, set OMP_NUM_THREADS (torch) and
@@ -286,12 +286,12 @@ def run(cfg: BenchConfig, *, use_cuda: bool, full: bool = False, corpus: str = "
 
 def header(use_cuda: bool) -> str:
     gpu = torch.cuda.get_device_name(0) if use_cuda else "none used"
-    return (f"lstm_helpers.bench | torch {torch.__version__} | numpy {np.__version__} | "
+    return (f"lstm_helpers.tools.bench | torch {torch.__version__} | numpy {np.__version__} | "
             f"CPU threads {torch.get_num_threads()} ({platform.processor() or platform.machine()}) | GPU {gpu}")
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(prog="python -m lstm_helpers.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m lstm_helpers.tools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny shapes and few repeats (a smoke test)")
     parser.add_argument("--full", action="store_true", help="also (d): the gpu preset's 60 s training run")
     parser.add_argument("--corpus", default="tinyshakespeare", help="corpus name or file for --full")

@@ -1,6 +1,6 @@
 """Execute the series' notebooks in place (the committed outputs) and lint them.
 
-`python -m lstm_helpers.notebook_tools execute notebooks/03_forget_gate.ipynb` re-runs one notebook
+`python -m lstm_helpers.tools.notebooks execute notebooks/03_forget_gate.ipynb` re-runs one notebook
 from a fresh kernel in its own folder; `lint` checks what nbval cannot (reasons on ignored cells).
 """
 
@@ -24,7 +24,7 @@ def execute(path, timeout: int = 600) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from .utils import atomic_write
+    from ..utils import atomic_write
 
     path = Path(path)
     if path.suffix != ".ipynb" or not path.is_file():

@@ -3,9 +3,9 @@
 Every run is seeded and every results file records its settings, seeds and library versions, so the
 numbers the notebook shows come from one command:
 
-    python -m lstm_helpers.experiments adding --out results/adding_problem.json
-    python -m lstm_helpers.experiments ablations --out results/ablations.json
-    python -m lstm_helpers.experiments all          # both, to their default files
+    python -m lstm_helpers.tools.experiments adding --out results/adding_problem.json
+    python -m lstm_helpers.tools.experiments ablations --out results/ablations.json
+    python -m lstm_helpers.tools.experiments all          # both, to their default files
 
 The task (Hochreiter & Schmidhuber 1997, experiment 4, in the form of Le et al. 2015): two of T
 numbers from U(0, 1) are marked, the target is their sum. Predicting the mean, 1, gives
@@ -27,16 +27,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import adding_problem
-from .gradient_flow import torch_input_gradient_norms
-from .train import count_parameters
-from .utils import atomic_write
+from ..data import adding_problem
+from ..gradient_flow import torch_input_gradient_norms
+from ..train import count_parameters
+from ..utils import atomic_write
 
 SOLVED_MSE = 0.04  # our success line; the 1997 paper's 0.04 bounded the absolute error of one sequence
 MEAN_PREDICTOR_MSE = 1 / 6  # Var(u1 + u2) with u ~ U(0, 1): always answering 1.0 scores this
 KINDS = ("rnn", "lstm", "gru", "scratch")  # scratch: lstm_helpers.torch_lstm.LSTM, for the ablations
 TEST_SEED = 2024  # the held-out test set of each length; training batches use other seeds
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -66,13 +66,13 @@ class AddingModel(nn.Module):
         elif kind == "lstm":
             self.rnn = nn.LSTM(input_size, hidden_size, batch_first=True)
             if forget_bias:
-                from .models import add_forget_bias
+                from ..models import add_forget_bias
 
                 add_forget_bias(self.rnn, forget_bias)
         elif kind == "gru":
             self.rnn = nn.GRU(input_size, hidden_size, batch_first=True)
         else:
-            from .torch_lstm import LSTM
+            from ..torch_lstm import LSTM
 
             self.rnn = LSTM(input_size, hidden_size, batch_first=True, variant=variant, forget_bias=forget_bias)
         self.head = nn.Linear(hidden_size, 1)
@@ -373,7 +373,7 @@ def load_results(path) -> dict:
     if not path.is_file() and not path.is_absolute() and (ROOT / path).is_file():
         path = ROOT / path
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no results file here; `python -m lstm_helpers.experiments all` writes them")
+        raise FileNotFoundError(f"{path}: no results file here; `python -m lstm_helpers.tools.experiments all` writes them")
     return json.loads(path.read_text())
 
 
@@ -417,7 +417,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.experiment == "all" and args.out:
         parser.error("--out: 'all' writes both default files; run the experiments one by one to choose names")
-    command = "python -m lstm_helpers.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m lstm_helpers.tools.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
     overrides = {k: v for k, v in (("steps", args.steps), ("threads", args.threads)) if v is not None}
     if args.seeds:
         overrides["seeds"] = tuple(args.seeds)

@@ -1,6 +1,6 @@
 """Every diagram of the series (LSTM cells, gates, gradient paths), drawn with matplotlib.
 
-Run ``python -m lstm_helpers.diagrams img`` to regenerate them all as byte-stable PNG and SVG twins.
+Run ``python -m lstm_helpers.tools.diagrams img`` to regenerate them all as byte-stable PNG and SVG twins.
 """
 
 from __future__ import annotations
@@ -646,7 +646,7 @@ def generate_all(out_dir="img", names=None) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lstm_helpers.diagrams",
+    parser = argparse.ArgumentParser(prog="python -m lstm_helpers.tools.diagrams",
                                      description="Regenerate the diagrams of the LSTM series.")
     parser.add_argument("out_dir", nargs="?", default="img", help="output folder (default: img)")
     parser.add_argument("names", nargs="*", help=f"only these figures (default: all of {', '.join(FIGURES)})")
