@@ -18,7 +18,7 @@ def test_import_has_no_side_effects():
     code = ("import random, numpy as np, matplotlib as mpl\n"
             "r = dict(mpl.rcParams); s = np.random.get_state()[1].copy(); p = random.getstate()\n"
             "import lstm_helpers, lstm_helpers.utils, lstm_helpers.numpy_lstm, lstm_helpers.numpy_rnn, "
-            "lstm_helpers.gradcheck, lstm_helpers.plots, lstm_helpers.widgets, lstm_helpers.checkers, "
+            "lstm_helpers.gradcheck, lstm_helpers.plots, lstm_helpers.widgets, lstm_helpers.course.checking, "
             "lstm_helpers.torch_lstm, lstm_helpers.gradient_flow\n"
             "assert dict(mpl.rcParams) == r and (np.random.get_state()[1] == s).all() and random.getstate() == p\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
