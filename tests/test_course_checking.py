@@ -83,8 +83,8 @@ def test_checker_hands_copies_so_in_place_changes_cannot_spoil_the_reference():
 
 
 def test_show_solution_and_hint_find_any_notebooks_exercise():
-    assert "def forget_gate" in checking.show_solution("forget_gate").data
-    assert "def lr_at" in checking.show_solution("lr_at").data
+    assert "def forget_gate" in checking.show_solution("forget_gate").source
+    assert "def lr_at" in checking.show_solution("lr_at").source
     assert "sigmoid" in checking.hint("forget_gate")
     with pytest.raises(ValueError, match="name: expected one of the exercises"):
         checking.show_solution("nope")
