@@ -363,60 +363,70 @@ def draw_state2() -> Figure:
               fs=FS_NOTE, ha="left")
         _equations(ax, 12.2, 4.9, [
             r"gate $=$ $\sigma$ layer $+$ pointwise $\times$",
-            r"$\mathrm{out} = \sigma(W\cdot[h_{t-1},x_t]+b) * \mathrm{in}$",
-            "# 0: let nothing through",
-            "# 1: let everything through",
+        r"$\mathrm{out} = \sigma(W\cdot[h_{t-1},x_t]+b) * \mathrm{in}$",
+        "# 0: let nothing through",
+        "# 1: let everything through",
         ])
     return fig
 
 
-def draw_forget() -> Figure:
-    """The forget gate: how much of each entry of C_{t-1} to keep."""
-    return _cell_figure("forget", [
+CELL_EQUATIONS = {
+    "forget": [
         r"$f_t = \sigma(W_f\cdot[h_{t-1}, x_t] + b_f)$",
         "# a number in (0, 1) for each entry",
         r"# of $C_{t-1}$: 1 = keep it, 0 = forget it",
-    ])
-
-
-def draw_input() -> Figure:
-    """The input gate i_t and the candidate c~_t: what to write into the cell state."""
-    return _cell_figure("input", [
+    ],
+    "input": [
         r"$i_t = \sigma(W_i\cdot[h_{t-1}, x_t] + b_i)$",
         "# how much to write, in (0, 1)",
         r"$\tilde{c}_t = \tanh(W_c\cdot[h_{t-1}, x_t] + b_c)$",
         "# what to write, in (-1, 1)",
-    ])
-
-
-def draw_update() -> Figure:
-    """The cell-state update: forget part of the old state, add the gated candidate."""
-    return _cell_figure("update", [
+    ],
+    "update": [
         r"$C_t = f_t * C_{t-1} + i_t * \tilde{c}_t$",
         "# keep part of the old state,",
         "# add part of the new candidate",
-    ])
-
-
-def draw_output() -> Figure:
-    """The output gate: h_t is a gated, squashed copy of the cell state."""
-    return _cell_figure("output", [
+    ],
+    "output": [
         r"$o_t = \sigma(W_o\cdot[h_{t-1}, x_t] + b_o)$",
         r"$h_t = o_t * \tanh(C_t)$",
         "# which parts of the squashed cell",
         "# state to show as the output",
-    ])
-
-
-def draw_lstm_peephole() -> Figure:
-    """The peephole variant: the cell state is an extra input of all three sigmoid gates."""
-    return _cell_figure("peephole", [
+    ],
+    "peephole": [
         r"$f_t = \sigma(W_f\cdot[h_{t-1}, x_t] + p_f \odot C_{t-1} + b_f)$",
         r"$i_t = \sigma(W_i\cdot[h_{t-1}, x_t] + p_i \odot C_{t-1} + b_i)$",
         r"$o_t = \sigma(W_o\cdot[h_{t-1}, x_t] + p_o \odot C_t + b_o)$",
         r"# peepholes (dashed): the gates also read the cell state, through",
         r"# diagonal weights $p$; $f_t$ and $i_t$ see $C_{t-1}$, $o_t$ sees the new $C_t$",
-    ], peephole=True, below=True)
+    ],
+}
+"""The equations (and their one-line glosses) drawn beside each part of the cell, by part."""
+
+
+def draw_forget() -> Figure:
+    """The forget gate: how much of each entry of C_{t-1} to keep."""
+    return _cell_figure("forget", CELL_EQUATIONS["forget"])
+
+
+def draw_input() -> Figure:
+    """The input gate i_t and the candidate c~_t: what to write into the cell state."""
+    return _cell_figure("input", CELL_EQUATIONS["input"])
+
+
+def draw_update() -> Figure:
+    """The cell-state update: forget part of the old state, add the gated candidate."""
+    return _cell_figure("update", CELL_EQUATIONS["update"])
+
+
+def draw_output() -> Figure:
+    """The output gate: h_t is a gated, squashed copy of the cell state."""
+    return _cell_figure("output", CELL_EQUATIONS["output"])
+
+
+def draw_lstm_peephole() -> Figure:
+    """The peephole variant: the cell state is an extra input of all three sigmoid gates."""
+    return _cell_figure("peephole", CELL_EQUATIONS["peephole"], peephole=True, below=True)
 
 
 _DASH = (0, (2.6, 1.6))
