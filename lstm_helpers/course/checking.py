@@ -112,7 +112,7 @@ def show_solution(name: str):
     """Display the reference solution of exercise ``name`` (its source, highlighted)."""
     from ..utils import show_source
 
-    return show_source(_lookup(SOLUTIONS, name))
+    return show_source(_lookup(SOLUTIONS, name), start="def ")  # from the def line: no decorator
 
 
 def hint(name: str) -> str:
