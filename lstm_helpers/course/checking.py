@@ -7,9 +7,13 @@ How an exercise is written (in its notebook's module, e.g. `course/nb03.py`):
 1. the reference solution, a function decorated with ``@solution`` (``show_solution("name")`` shows it);
 2. its hint in the module's ``HINTS`` dict and its typical mistakes in the module's ``MISTAKES`` dict,
    each a ``Mistake(message, wrong)`` where ``wrong`` computes what the mistaken code returns;
-3. ``check_<name>(fn)``, which returns ``run_check(...)`` on a few input cases.
+3. ``check_<name>(fn)``, which returns ``run_check(...)`` on a few input cases (or, for a
+   weight-design exercise, ``run_behaviour_check(...)`` on held-out sequences).
 
-A checker never raises: an unfinished exercise gets a hint, a crash gets a one-line explanation.
+A hint is a list of levels: the first says what to think about (shown when an exercise is
+unfinished), each ``hint("name")`` call gives the next, and ``show_solution("name")`` the answer.
+A checker never raises: an unfinished exercise gets the first hint, a crash a one-line explanation;
+every message names the learner's own function (``fn.__name__``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ PASS, FAIL, TODO = "\u2705", "\u274c", "\u270f\ufe0f"
 COURSE_MODULES = tuple(f"lstm_helpers.course.nb{k:02d}" for k in range(11))
 
 SOLUTIONS: dict[str, Callable] = {}  # exercise name -> reference solution, filled by @solution
-HINTS: dict[str, str] = {}  # exercise name -> hint, filled by register_hints
+HINTS: dict[str, list] = {}  # exercise name -> hint levels, filled by register_hints
+_HINT_LEVEL: dict[str, int] = {}  # exercise name -> how many levels hint() has given so far
+MIME = "application/vnd.lstm-helpers.check+json"  # the grading command reads results from this output
 
 
 @dataclass
@@ -36,9 +42,14 @@ class CheckResult:
     passed: bool
     message: str
     mistake: str | None = None
+    exercise: str | None = None
 
     def __repr__(self):
         return self.message
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.message,
+                MIME: {"exercise": self.exercise, "passed": self.passed}}
 
     def __bool__(self):
         return self.passed
@@ -55,6 +66,7 @@ class Mistake:
     message: str
     wrong: Callable
     example: Callable | None = None
+    symptom: Callable | None = None  # behaviour checks: symptom(record) is True when the record shows it
 
 
 @dataclass
@@ -90,9 +102,18 @@ def solution(fn: Callable) -> Callable:
 
 
 def register_hints(hints: dict) -> dict:
-    """Register a module's ``HINTS`` (exercise name -> hint) so that ``hint(name)`` finds them; returns it."""
-    HINTS.update(hints)
+    """Register a module's ``HINTS`` (exercise name -> a hint or a list of levels) for ``hint(name)``; returns it.
+
+    The first level says what to think about, never what to write; later levels come closer.
+    """
+    for name, levels in hints.items():
+        HINTS[name] = [levels] if isinstance(levels, str) else list(levels)
     return hints
+
+
+def first_hint(name: str) -> str:
+    """The first hint level of exercise ``name``: what an unfinished exercise's message says to think about."""
+    return _lookup(HINTS, name)[0]
 
 
 def _load_all():
@@ -115,14 +136,54 @@ def show_solution(name: str):
     return show_source(_lookup(SOLUTIONS, name), start="def ")  # from the def line: no decorator
 
 
+class Hint(str):
+    """A hint shown as plain text in a notebook (a str, so code can compare it)."""
+
+    def __repr__(self):
+        return str(self)
+
+
 def hint(name: str) -> str:
-    """The hint of exercise ``name``, as a string (a notebook cell shows it)."""
-    return _lookup(HINTS, name)
+    """The next hint level of exercise ``name`` (the first was in the unfinished message); then the way to the answer."""
+    levels = _lookup(HINTS, name)
+    k = _HINT_LEVEL.get(name, 0) + 1
+    _HINT_LEVEL[name] = k
+    if k < len(levels):
+        return Hint(f"Hint {k + 1} of {len(levels)} for {name}: {levels[k]}")
+    return Hint(f"No more hints for {name}: show_solution({name!r}) shows the answer.")
 
 
 def as_tuple(out) -> tuple:
     """A learner's result as a tuple: a tuple stays, anything else becomes a 1-tuple."""
     return out if isinstance(out, tuple) else (out,)
+
+
+def learner_label(fn, name: str) -> str:
+    """How messages name the learner's function: its own ``__name__`` (the exercise name for a lambda)."""
+    own = getattr(fn, "__name__", None)
+    return f"`{own}`" if isinstance(own, str) and own.isidentifier() else f"`{name}`"
+
+
+def like_reference(got, want):
+    """Any sequence where the reference returns a tuple (a list of arrays is as good as a tuple)."""
+    if isinstance(want, tuple) and isinstance(got, list):
+        return tuple(got)
+    return got
+
+
+def _copies(args):
+    return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def mutated(before, after, label) -> str:
+    """A warning when the learner's function changed one of its array inputs in place ('' when none)."""
+    changed = [k for k, (a, b) in enumerate(zip(before, after))
+               if isinstance(a, np.ndarray) and (a.shape != b.shape or not np.array_equal(a, b, equal_nan=True))]
+    if not changed:
+        return ""
+    which = ", ".join(f"argument {k + 1}" for k in changed)
+    return (f" \u26a0\ufe0f {label} changed its input ({which}) in place: the caller's arrays are spoiled. "
+            f"Compute into new arrays (`a = a * f`, not `a *= f`).")
 
 
 def outputs_close(a, b, rtol: float, atol: float) -> bool:
@@ -159,43 +220,101 @@ def describe_difference(got, want) -> str:
     return "the outputs differ from the reference"
 
 
-def unfinished(label: str, hint_text: str) -> CheckResult:
-    """The result for an exercise that still raises NotImplementedError."""
-    return CheckResult(False, f"{TODO} {label} is not written yet. Hint: {hint_text}".rstrip(), "unfinished")
+def unfinished(label: str, hint_text: str, name: str | None = None) -> CheckResult:
+    """The result for an exercise that still raises NotImplementedError: what to think about, and where more is."""
+    more = f" More: hint({name!r})." if name else ""
+    return CheckResult(False, f"{TODO} {label} is not written yet. Think about: {hint_text}{more}".rstrip(),
+                       "unfinished", name)
 
 
-def crashed(label: str, exc: Exception) -> CheckResult:
+def crashed(label: str, exc: Exception, name: str | None = None) -> CheckResult:
     """A learner's crash as one readable line (exception, message and the line), not a traceback."""
     frame = traceback.extract_tb(exc.__traceback__)[-1]
     return CheckResult(False, f"{FAIL} {label} raised {type(exc).__name__}: {exc} "
-                              f"(line {frame.lineno}: {frame.line})", "crash")
+                              f"(line {frame.lineno}: {frame.line})", "crash", name)
 
 
-def run_check(name: str, fn, reference, cases, mistakes=(), *, hint: str = "", rtol=1e-6, atol=1e-8) -> CheckResult:
+def _think(name: str, hint_text: str) -> str:
+    if name in HINTS:
+        return HINTS[name][0]
+    return hint_text
+
+
+def run_check(name: str, fn, reference, cases, mistakes=(), *, hint: str = "", rtol=1e-6, atol=1e-8,
+              label: str | None = None) -> CheckResult:
     """Run ``fn`` and ``reference`` on every case; report success, a recognised mistake, or the difference.
 
     Put the most informative case first (distinct N, D, H), so a shape error shows up at once.
-    The learner's function gets copies of array inputs, so an in-place change cannot spoil the reference.
+    The learner's function gets copies of array inputs, so an in-place change cannot spoil the
+    reference; the copies are compared afterwards, and a change is reported as a warning.
+    A list is accepted where the reference returns a tuple. ``label`` names the learner's
+    function in messages (default: ``fn.__name__``).
     """
-    label = f"`{name}`"
+    label = label or learner_label(fn, name)
+    think = _think(name, hint)
+    warning = ""
     for case in cases:
         want = reference(*case.args, **case.kwargs)
+        given = _copies(case.args)
         try:
-            got = fn(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in case.args], **case.kwargs)
+            got = fn(*given, **case.kwargs)
         except NotImplementedError:
-            return unfinished(label, hint)
+            return unfinished(label, think, name)
         except Exception as exc:  # a learner's crash becomes one readable line, not a traceback
-            return crashed(label, exc)
+            return crashed(label, exc, name)
+        warning = warning or mutated(case.args, given, label)
         if got is None:
-            return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?", "returned None")
+            return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?{warning}",
+                               "returned None", name)
+        got = like_reference(got, want)
         if outputs_close(got, want, rtol, atol):
             continue
         for m in mistakes:
             try:
                 if outputs_close(got, m.wrong(*case.args, **case.kwargs), rtol, atol):
-                    return CheckResult(False, f"{FAIL} {label}: {m.message}", m.message)
+                    return CheckResult(False, f"{FAIL} {label}: {m.message}{warning}", m.message, name)
             except Exception:  # a mistake model that does not apply to this case is skipped
                 continue
-        more = f" Hint: {hint}" if hint else ""
-        return CheckResult(False, f"{FAIL} {label}: {describe_difference(got, want)}.{more}", "other")
-    return CheckResult(True, f"{PASS} {label} is correct on all {len(cases)} test cases.")
+        more = f" Think about: {think} More: hint({name!r})." if think else ""
+        return CheckResult(False, f"{FAIL} {label}: {describe_difference(got, want)}.{more}{warning}", "other", name)
+    return CheckResult(True, f"{PASS} {label} is correct on all {len(cases)} test cases.{warning}", None, name)
+
+
+def run_behaviour_check(name: str, fn, simulate, ideal, mistakes=(), *, hint: str = "", tol: float = 0.1,
+                        what: str = "the output") -> CheckResult:
+    """Check a weight-design exercise by behaviour: run the learner's weights on held-out sequences.
+
+    ``fn()`` returns the weights; ``simulate(weights)`` runs them and returns a record dict with at
+    least ``out`` (the observed array); ``ideal(record)`` is the array ``out`` should be within ``tol``
+    of. A mistake is recognised by its ``symptom(record)``. Never raises.
+    """
+    label = learner_label(fn, name)
+    think = _think(name, hint)
+    try:
+        weights = fn()
+    except NotImplementedError:
+        return unfinished(label, think, name)
+    except Exception as exc:
+        return crashed(label, exc, name)
+    if weights is None:
+        return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?", "returned None", name)
+    try:
+        record = simulate(like_reference(weights, ()))
+    except ValueError as exc:  # wrong number or shapes of weights, named by the simulator
+        return CheckResult(False, f"{FAIL} {label}: {exc}", "shape", name)
+    want = ideal(record)
+    err = np.abs(record["out"] - want)
+    if np.all(err < tol):
+        return CheckResult(True, f"{PASS} {label}: the weights do the job on all {record['out'].shape[0]} "
+                                 f"unseen test sequences ({what} within {tol:g} of the target everywhere).", None, name)
+    for m in mistakes:
+        try:
+            with np.errstate(all="ignore"):
+                if m.symptom(record):
+                    return CheckResult(False, f"{FAIL} {label}: {m.message}", m.message, name)
+        except Exception:
+            continue
+    n, t = np.unravel_index(int(np.argmax(err)), err.shape)
+    return CheckResult(False, f"{FAIL} {label}: on unseen sequence {n}, step {t}, {what} is "
+                              f"{record['out'][n, t]:.3g} where {want[n, t]:.3g} was wanted. Think about: {think} "
+                              f"More: hint({name!r}).", "other", name)

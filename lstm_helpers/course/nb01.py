@@ -1,6 +1,7 @@
 """Notebook 01 (the plain RNN and its vanishing gradients): its exercises, their checkers, its figures.
 
-Exercises: `rnn_step_jacobian` (one step of backpropagation through time) and `clip_by_norm`.
+Exercises: `rnn_step_backward` (one step's backward pass, written from scratch), `rnn_step_jacobian`
+(one step of backpropagation through time, derived then measured) and `clip_by_norm`.
 """
 
 from __future__ import annotations
@@ -9,10 +10,22 @@ import numpy as np
 
 from ..plots import GRU_COLOR, LSTM_COLOR, RNN_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import Case, CheckResult, Mistake, register_hints, run_check, solution
+from .checking import Case, CheckResult, Mistake, make_cases, register_hints, run_check, solution
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
+
+@solution
+def rnn_step_backward(dnext_h, x, prev_h, Wx, Wh, next_h):
+    """Backward pass of next_h = tanh(x Wx + prev_h Wh + b); returns dx, dprev_h, dWx, dWh, db."""
+    da = dnext_h * (1.0 - next_h**2)  # through tanh, whose slope is 1 - tanh^2 = 1 - next_h^2
+    dx = da @ Wx.T
+    dprev_h = da @ Wh.T
+    dWx = x.T @ da
+    dWh = prev_h.T @ da
+    db = da.sum(axis=0)  # b was added to every row of the batch
+    return dx, dprev_h, dWx, dWh, db
+
 
 @solution
 def rnn_step_jacobian(next_h, Wh):
@@ -36,10 +49,27 @@ def clip_by_norm(g, max_norm):
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
-    "rnn_step_jacobian": "h_t = tanh(h_(t-1) @ Wh + ...). Two factors: the slope of tanh at unit i, "
-                         "1 - next_h[i]**2, and d a_t[i] / d h_(t-1)[j] = Wh[j, i]; np.diag builds the first.",
-    "clip_by_norm": "norm = np.sqrt(np.sum(g**2)); if norm > max_norm return g * (max_norm / norm), "
-                    "else return g unchanged.",
+    "rnn_step_backward": [
+        "the forward pass is two stages, an affine a = x Wx + prev_h Wh + b and a squash tanh(a). Go back "
+        "through the squash first (what is its slope, written with the output you already have?), then "
+        "through the affine part, one input at a time.",
+        "call the gradient on the pre-activation da. Each of x, prev_h, Wx, Wh, b meets da through one "
+        "matrix product or a sum; check every result's shape against its input's shape.",
+        "for a product P = A @ B with upstream dP: dA = dP @ B.T and dB = A.T @ dP; b was added to each "
+        "of the N rows, so its gradient adds up over the rows.",
+    ],
+    "rnn_step_jacobian": [
+        "one step back multiplies by the derivative of tanh and by the recurrent weights. Which index of "
+        "Wh connects h_(t-1)[j] to unit i, with the row-vector convention h @ Wh?",
+        "entry [i, j] is (slope of tanh at unit i) * (d a_t[i] / d h_(t-1)[j]); write the slope with next_h.",
+        "the slope 1 - next_h[i]**2 scales row i, so it sits on the left as a diagonal matrix.",
+    ],
+    "clip_by_norm": [
+        "clipping must keep the direction of the gradient and only shrink it when it is too long. "
+        "How do you measure the length of a whole array, and what do you do when it is short enough?",
+        "the length is the L2 norm of all entries together (not per row, not the largest entry).",
+        "when the norm is above max_norm, scale every entry by the same factor so the norm becomes max_norm.",
+    ],
 })
 
 
@@ -47,7 +77,36 @@ def _l2(g):
     return np.sqrt(np.sum(g * g))
 
 
+def _rnn_backward(*, slope="tanh", dh_T=True, dWh_from="prev", db="sum", dWx_T=False):
+    """rnn_step_backward with one typical slip, as a function of the learner's arguments."""
+    def wrong(dh, x, ph, Wx, Wh, nh):
+        da = dh * {"tanh": 1.0 - nh**2, "none": 1.0, "1-h": 1.0 - nh, "retanh": 1.0 - np.tanh(nh) ** 2}[slope]
+        dWx = x.T @ da
+        return (da @ Wx.T, da @ (Wh.T if dh_T else Wh), dWx.T if dWx_T else dWx,
+                {"prev": ph, "next": nh}[dWh_from].T @ da, {"sum": da.sum(axis=0), "mean": da.mean(axis=0)}[db])
+    return wrong
+
+
 MISTAKES = {
+    "rnn_step_backward": [
+        Mistake("the tanh is skipped: the gradient reaches the affine part only after passing through "
+                "tanh, whose slope is 1 - next_h**2 (multiply dnext_h by it first).",
+                _rnn_backward(slope="none")),
+        Mistake("you used 1 - next_h as the slope of tanh; it is 1 - tanh(a)^2 = 1 - next_h**2, squared.",
+                _rnn_backward(slope="1-h")),
+        Mistake("you applied tanh to next_h once more: next_h already is tanh(a), so the slope is "
+                "1 - next_h**2, not 1 - tanh(next_h)**2.",
+                _rnn_backward(slope="retanh")),
+        Mistake("dprev_h uses Wh where Wh.T belongs: the forward pass computes prev_h @ Wh, so the "
+                "gradient goes back through the transpose, da @ Wh.T (with a square Wh the shape cannot warn you).",
+                _rnn_backward(dh_T=False)),
+        Mistake("dWh uses next_h; Wh multiplied prev_h in the forward pass, so dWh = prev_h.T @ da.",
+                _rnn_backward(dWh_from="next")),
+        Mistake("db is averaged over the batch; the bias was added to every row, so its gradient is the sum over rows.",
+                _rnn_backward(db="mean")),
+        Mistake("dWx is transposed: it must have Wx's shape (D, H), x.T @ da, not da.T @ x.",
+                _rnn_backward(dWx_T=True)),
+    ],
     "rnn_step_jacobian": [
         Mistake("the tanh derivative is missing: you returned Wh^T alone. Each step back goes through "
                 "tanh first, which multiplies row i by its slope 1 - h_t[i]^2.",
@@ -85,11 +144,59 @@ MISTAKES = {
         Mistake("you measured the size with the largest absolute entry; clipping uses the L2 norm of the "
                 "whole array, sqrt(sum(g**2)).",
                 lambda g, m: g * (m / np.abs(g).max()) if np.abs(g).max() > m else g),
+        Mistake("you clipped each row by its own norm; that changes the direction of the whole gradient. "
+                "Use one norm over all entries and one scale factor for the whole array.",
+                lambda g, m: _clip_rows(g, m)),
     ],
 }
 
+
+def _clip_rows(g, m):
+    n = np.sqrt(np.sum(g * g, axis=-1, keepdims=True))
+    return g * np.minimum(1.0, m / n)
+
 # -------------------------------------------------------------------------------------------------
 # Checkers
+
+def _rnn_step_case(rng, N, D, H):
+    x, ph = rng.normal(size=(N, D)), np.tanh(rng.normal(size=(N, H)))
+    Wx, Wh, b = rng.normal(size=(D, H)), rng.normal(size=(H, H)), rng.normal(size=(H,))
+    return (rng.normal(size=(N, H)), x, ph, Wx, Wh, np.tanh(x @ Wx + ph @ Wh + b))
+
+
+def check_rnn_step_backward(fn) -> CheckResult:
+    """Exercise: the backward pass of one tanh RNN step, against the package and centred differences."""
+    from ..numpy_rnn import rnn_step_backward as package_backward
+
+    def reference(dh, x, ph, Wx, Wh, nh):  # the package's pass, itself checked by centred differences in its tests
+        return package_backward(dh, (x, ph, Wx, Wh, nh))
+
+    cases = make_cases([(3, 4, 5), (2, 3, 3), (1, 2, 2)], 13, _rnn_step_case)
+    result = run_check("rnn_step_backward", fn, reference, cases, MISTAKES["rnn_step_backward"],
+                       hint=HINTS["rnn_step_backward"])
+    if result.passed:
+        err = _numerical_rnn_error(fn)
+        result.message += f" Centred differences agree: largest relative error {'< 1e-7' if err < 1e-7 else f'{err:.1g}'}."
+    return result
+
+
+def _numerical_rnn_error(fn) -> float:
+    """The largest relative error between the learner's gradients and centred differences on one small case."""
+    from ..gradcheck import eval_numerical_gradient_array, rel_error
+
+    rng = np.random.default_rng(5)
+    x, ph = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
+    Wx, Wh, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 4)), rng.normal(size=(4,))
+    dh = rng.normal(size=(2, 4))
+    fwd = lambda x, ph, Wx, Wh, b: np.tanh(x @ Wx + ph @ Wh + b)  # noqa: E731
+    got = fn(dh.copy(), x.copy(), ph.copy(), Wx.copy(), Wh.copy(), fwd(x, ph, Wx, Wh, b))
+    args = dict(x=x, ph=ph, Wx=Wx, Wh=Wh, b=b)
+    errs = []
+    for k, key in enumerate(args):
+        num = eval_numerical_gradient_array(lambda v: fwd(**{**args, key: v}), args[key].copy(), dh)
+        errs.append(rel_error(np.asarray(got[k]), num))
+    return max(errs)
+
 
 def check_rnn_step_jacobian(fn) -> CheckResult:
     """Exercise: dh_t/dh_{t-1} = diag(1 - h_t^2) Wh^T for one sequence, next_h (H,), Wh (H, H)."""
