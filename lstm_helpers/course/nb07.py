@@ -1,7 +1,8 @@
 """Notebook 07 (a whole LSTM from scratch, checked): its exercises, their checkers and its figures.
 
-Exercises: `cell_state_grad`, `find_bug_gate` and `fixed_gates_backward` (around `mystery_gates_backward`,
-a backward pass with one wrong line) and `numpy_to_torch_weights`.
+Exercises: `lstm_step_backward` (one step's backward pass from scratch), `cell_state_grad`, `find_bug_gate`
+and `fixed_gates_backward` (around `mystery_gates_backward`, a backward pass with one wrong line) and
+`numpy_to_torch_weights`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from ..activations import sigmoid
 from ..numpy_lstm import GATE_NAMES, reorder_gates
 from ..plots import LSTM_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import (FAIL, PASS, CheckResult, Mistake, crashed, make_cases, register_hints, run_check, solution,
-                       unfinished)
+from .checking import (FAIL, PASS, CheckResult, Mistake, crashed, first_hint, learner_label, make_cases,
+                       register_hints, run_check, solution, unfinished)
 
 # -------------------------------------------------------------------------------------------------
 # The find-the-bug task and the reference solutions
@@ -37,6 +38,20 @@ def mystery_gates_backward(dnext_h, dnext_c, i, f, g, o, tanh_c, prev_c):
     da_f = df * f * (1.0 - f)
     da_g = dg * (1.0 - g**2)
     return np.concatenate([da_i, da_f, da_g, da_o], axis=1), dprev_c
+
+
+@solution
+def lstm_step_backward(dnext_h, dnext_c, x, prev_h, prev_c, Wx, Wh, b):
+    """Backward pass of one LSTM step (gates i, f, g, o); returns dx, dprev_h, dprev_c, dWx, dWh, db."""
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b  # the forward pass again: the backward pass needs its values
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)  # C_t reaches the loss directly and through h_t
+    da = np.concatenate([dc * g * i * (1 - i), dc * prev_c * f * (1 - f),
+                         dc * i * (1 - g**2), dnext_h * tanh_c * o * (1 - o)], axis=1)
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
 
 @solution
@@ -77,6 +92,14 @@ def numpy_to_torch_weights(Wx, Wh, b):
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
+    "lstm_step_backward": [
+        "first redo the forward pass (you need i, f, g, o and C_t). Then find every path by which the loss "
+        "reaches C_t: there are two. Each gate's pre-activation gets its gradient through its own squash.",
+        "dc = dnext_c + (what comes through h_t = o * tanh(C_t)); then C_t = f * C_(t-1) + i * g gives "
+        "the gradients of f, i, g and C_(t-1); o only gets one through h_t.",
+        "stack the four pre-activation gradients in the order i, f, g, o into da (N, 4H); from there it is "
+        "the same affine backward as the RNN of notebook 01.",
+    ],
     "cell_state_grad": "two paths leave C_t: straight on to C_{t+1} (gradient dnext_c) and through "
                        "h_t = o_t * tanh(C_t) (gradient dnext_h times dh_t/dC_t). Add them.",
     "find_bug_gate": "run `gate_block_errors(mystery_gates_backward)` and return the letter of the "
@@ -104,7 +127,46 @@ def _torch_weights(w_ih, w_hh, b):
     return lambda Wx, Wh, bb: (w_ih(Wx, Wh), w_hh(Wx, Wh), b(bb), np.zeros_like(bb))
 
 
+def _wrong_lstm_backward(*, dprev_c="f", h_path=True, tanh_of="tanh_c", g_slope="tanh", order="ifgo",
+                         h_from="new"):
+    """lstm_step_backward with one typical slip, as a function of the learner's arguments."""
+    def wrong(dh, dnc, x, ph, pc, Wx, Wh, b):
+        H = ph.shape[1]
+        a = x @ Wx + ph @ Wh + b
+        i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+        nc = f * pc + i * g
+        tc = np.tanh(nc if h_from == "new" else pc)
+        slope = {"tanh_c": 1.0 - tc**2, "c": 1.0 - nc**2}[tanh_of]
+        dc = dnc + (dh * o * slope if h_path else 0.0)
+        parts = dict(i=dc * g * i * (1 - i), f=dc * pc * f * (1 - f),
+                     g=dc * i * ((1 - g**2) if g_slope == "tanh" else g * (1 - g)), o=dh * tc * o * (1 - o))
+        da = np.concatenate([parts[k] for k in order], axis=1)
+        return da @ Wx.T, da @ Wh.T, {"f": dc * f, "dnext_c": dnc, "dc": dc}[dprev_c], x.T @ da, ph.T @ da, da.sum(0)
+    return wrong
+
+
 MISTAKES = {
+    "lstm_step_backward": [
+        Mistake("dprev_c = dnext_c forgets the forget gate: C_t = f * C_(t-1) + ..., so the gradient along "
+                "the cell state is multiplied by f at every step (notebook 05's lesson), dprev_c = dc * f.",
+                _wrong_lstm_backward(dprev_c="dnext_c")),
+        Mistake("dprev_c skips the forget gate: it is dc * f, where dc is the whole gradient on C_t.",
+                _wrong_lstm_backward(dprev_c="dc")),
+        Mistake("only dnext_c reaches C_t in your pass; C_t also reaches the loss through h_t = o * tanh(C_t), "
+                "so dc = dnext_c + dnext_h * o * (1 - tanh(C_t)**2).",
+                _wrong_lstm_backward(h_path=False)),
+        Mistake("you used 1 - C_t**2 as the slope of tanh at C_t: the slope is 1 - tanh(C_t)**2, and C_t "
+                "itself is not squashed (it can leave [-1, 1]).",
+                _wrong_lstm_backward(tanh_of="c")),
+        Mistake("the candidate g uses the sigmoid's slope g * (1 - g); g = tanh(a_g), so its slope is 1 - g**2.",
+                _wrong_lstm_backward(g_slope="sigmoid")),
+        Mistake("da is stacked in the order i, f, o, g; this series stacks i, f, g, o (PyTorch's order), "
+                "and da must match the columns of Wx.",
+                _wrong_lstm_backward(order="ifog")),
+        Mistake("your forward pass shows the old memory, h = o * tanh(C_(t-1)); h_t shows the new "
+                "cell state, o * tanh(C_t).",
+                _wrong_lstm_backward(h_from="old")),
+    ],
     "cell_state_grad": [
         Mistake("you dropped the gradient arriving along the cell-state highway: C_t also feeds C_{t+1} "
                 "directly, so dnext_c must be added to what comes through h_t.",
@@ -171,6 +233,51 @@ GATE_ANSWERS = {"i": "i", "input": "i", "input gate": "i", "输入门": "i",
 # -------------------------------------------------------------------------------------------------
 # Checkers
 
+def _lstm_step_case(rng, N, D, H):
+    return (rng.normal(size=(N, H)), rng.normal(size=(N, H)), rng.normal(size=(N, D)),
+            np.tanh(rng.normal(size=(N, H))), 1.5 * rng.normal(size=(N, H)), rng.normal(size=(D, 4 * H)),
+            rng.normal(size=(H, 4 * H)), rng.normal(size=(4 * H,)))
+
+
+def _package_step_backward(dh, dc, x, ph, pc, Wx, Wh, b):
+    from ..numpy_lstm import lstm_step_backward as package_backward, lstm_step_forward
+
+    return package_backward(dh, dc, lstm_step_forward(x, ph, pc, Wx, Wh, b)[2])
+
+
+def check_lstm_step_backward(fn) -> CheckResult:
+    """Exercise: one LSTM step's backward pass, against the package and then against centred differences."""
+    cases = make_cases([(3, 4, 5), (2, 3, 2), (1, 1, 1)], 17, _lstm_step_case)
+    result = run_check("lstm_step_backward", fn, _package_step_backward, cases, MISTAKES["lstm_step_backward"],
+                       hint=HINTS["lstm_step_backward"])
+    if result.passed:
+        err = _numerical_step_error(fn)
+        result.message += (" Centred differences agree: largest relative error "
+                           f"{'< 1e-6' if err < 1e-6 else f'{err:.1g}'}.")
+    return result
+
+
+def _numerical_step_error(fn) -> float:
+    """The largest relative error between the learner's six gradients and centred differences (one small case)."""
+    from ..gradcheck import eval_numerical_gradient, rel_error
+    from ..numpy_lstm import lstm_step_forward
+
+    dh, dc, *inputs = _lstm_step_case(np.random.default_rng(4), 2, 3, 4)
+    names = ("x", "prev_h", "prev_c", "Wx", "Wh", "b")
+    got = fn(dh.copy(), dc.copy(), *[v.copy() for v in inputs])
+
+    def loss(**kw):
+        h, c, _ = lstm_step_forward(*[kw.get(n, v) for n, v in zip(names, inputs)])
+        return np.sum(h * dh) + np.sum(c * dc)
+
+    errs = []
+    for k, name in enumerate(names):
+        value = inputs[k].copy()
+        errs.append(rel_error(np.asarray(got[[0, 1, 2, 3, 4, 5][k]]),
+                              eval_numerical_gradient(lambda v, name=name: loss(**{name: v}), value)))
+    return max(errs)
+
+
 def _cell_grad_case(rng, N, H):
     # o in (0, 1) like a gate; tanh_c spread over (-1, 1) like tanh of a real cell state
     return (rng.normal(size=(N, H)), rng.normal(size=(N, H)), sigmoid(rng.normal(size=(N, H))),
@@ -186,26 +293,27 @@ def check_cell_state_grad(fn) -> CheckResult:
 
 def check_find_bug_gate(fn) -> CheckResult:
     """Exercise: name the gate ('i', 'f', 'g' or 'o') whose gradient `mystery_gates_backward` gets wrong."""
-    label = "`find_bug_gate`"
+    label = learner_label(fn, "find_bug_gate")
     try:
         answer = fn()
     except NotImplementedError:
-        return unfinished(label, HINTS["find_bug_gate"])
+        return unfinished(label, first_hint("find_bug_gate"), "find_bug_gate")
     except Exception as exc:  # a learner's crash becomes one readable line, not a traceback
-        return crashed(label, exc)
+        return crashed(label, exc, "find_bug_gate")
     if answer is None:
-        return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?", "returned None")
+        return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?", "returned None",
+                           "find_bug_gate")
     gate = GATE_ANSWERS.get(str(answer).strip().lower()) if isinstance(answer, str) else None
     if gate is None:
         return CheckResult(False, f"{FAIL} {label} returned {answer!r}; answer with one letter: "
-                                  "'i', 'f', 'g' or 'o'.", "not a gate")
+                                  "'i', 'f', 'g' or 'o'.", "not a gate", "find_bug_gate")
     if gate == "o":
         return CheckResult(True, f"{PASS} {label}: yes, the output gate's block. It alone fails while i, f, g "
                                  "and dprev_c pass, so the wrong line is one of the two that make da_o "
-                                 "(do or da_o). Fix it in the next exercise.")
+                                 "(do or da_o). Fix it in the next exercise.", None, "find_bug_gate")
     return CheckResult(False, f"{FAIL} {label}: the {GATE_NAMES[gate]} block passes the gradient check (its "
                               "relative error is below 1e-7), so its gradient is right. Look for the block "
-                              "whose error is far above 1e-7.", f"wrong gate {gate}")
+                              "whose error is far above 1e-7.", f"wrong gate {gate}", "find_bug_gate")
 
 
 def gates_backward_case(rng, N, H):
@@ -242,7 +350,8 @@ def check_numpy_to_torch_weights(fn) -> CheckResult:
     cases = make_cases([(3, 5), (4, 2), (2, 2)], 9, _torch_weights_case)
     return run_check("numpy_to_torch_weights", lambda Wx, Wh, b: _merge_biases(fn(Wx, Wh, b)),
                      lambda Wx, Wh, b: _merge_biases(numpy_to_torch_weights(Wx, Wh, b)),
-                     cases, MISTAKES["numpy_to_torch_weights"], hint=HINTS["numpy_to_torch_weights"])
+                     cases, MISTAKES["numpy_to_torch_weights"], hint=HINTS["numpy_to_torch_weights"],
+                     label=learner_label(fn, "numpy_to_torch_weights"))
 
 # -------------------------------------------------------------------------------------------------
 # Figures of this notebook only
