@@ -322,3 +322,25 @@ def run_behaviour_check(name: str, fn, simulate, ideal, mistakes=(), *, hint: st
     return CheckResult(False, f"{FAIL} {label}: on unseen sequence {n}, step {t}, {what} is "
                               f"{record['out'][n, t]:.3g} where {want[n, t]:.3g} was wanted. Think about: {think} "
                               f"More: hint({name!r}).", "other", name)
+
+
+def lstm_on_sequences(weights, x, H: int = 1) -> dict:
+    """Run hand-set LSTM weights ``(Wx, Wh, b)`` over sequences x (N, T, D); returns the states h and c (N, T, H).
+
+    Raises ValueError naming what was expected when the weights do not fit (the behaviour checks report it).
+    """
+    from ..numpy_lstm import lstm_forward
+
+    D = x.shape[-1]
+    shapes = ((D, 4 * H), (H, 4 * H), (4 * H,))
+    if not isinstance(weights, (tuple, list)) or len(weights) != 3:
+        raise ValueError(f"return three arrays (Wx, Wh, b) of shapes {shapes}; got {type(weights).__name__} "
+                         f"of length {len(weights) if hasattr(weights, '__len__') else '?'}")
+    arrays = []
+    for label, w, shape in zip(("Wx", "Wh", "b"), weights, shapes):
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != shape:
+            raise ValueError(f"{label} has shape {w.shape}; expected {shape} (gate blocks in the order i, f, g, o)")
+        arrays.append(w)
+    h, cache = lstm_forward(x, np.zeros((x.shape[0], H)), *arrays)
+    return {"h": h, "c": cache["c"]}

@@ -1,6 +1,7 @@
 """Notebook 02 (the cell state): its exercises, their checkers and its one figure.
 
-Exercises: `apply_gate` (a gate scales values) and `carousel_gradient` (the gradient along the cell state).
+Exercises: `apply_gate` (a gate scales values), `carousel_gradient` (the gradient along the cell state)
+and `counter_weights` (set an LSTM's weights by hand so that its cell state counts the A tokens).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import numpy as np
 from ..activations import sigmoid
 from ..plots import LSTM_COLOR, RNN_COLOR
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import CheckResult, Mistake, make_cases, register_hints, run_check, solution
+from .checking import (CheckResult, Mistake, lstm_on_sequences, make_cases, register_hints, run_behaviour_check,
+                       run_check, solution)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -26,17 +28,80 @@ def carousel_gradient(f_values):
     """dC_T/dC_0 along the cell-state path: the product of the forget gates f_1 .. f_T, (T, H) -> (H,)."""
     return np.prod(f_values, axis=0)
 
+
+@solution
+def counter_weights():
+    """Weights (Wx (2, 4), Wh (1, 4), b (4,)) of a one-unit LSTM whose C_t counts the A tokens seen so far.
+
+    Inputs are one-hot: x = [1, 0] for A, [0, 1] for B, [0, 0] for any other token. Gates i, f, g, o.
+    """
+    Wx, Wh, b = np.zeros((2, 4)), np.zeros((1, 4)), np.zeros(4)
+    Wx[0, 0], b[0] = 20.0, -10.0  # i: open (sigmoid(10) ~ 1) on A only, shut (sigmoid(-10) ~ 0) otherwise
+    b[1] = 10.0                   # f: always keep the count
+    b[2] = 10.0                   # g: always propose +1 (tanh(10) ~ 1), written only when i is open
+    return Wx, Wh, b
+
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
+    "counter_weights": [
+        "C_t = f * C_(t-1) + i * g. For a counter, what must each of f, i and g be on an A token, and on "
+        "any other token? Then: which weights make a sigmoid close to exactly 0 or 1?",
+        "the input gate decides WHEN to add (only on A: its weight on the A input matters), the candidate "
+        "decides WHAT to add (+1 every time), the forget gate must keep everything, always.",
+        "sigmoid(10) and tanh(10) are 1 to four decimals, sigmoid(-10) is 0: a bias of -10 with a weight "
+        "of +20 on the A input gives 0 everywhere and 1 on A. Wh can stay zero.",
+    ],
     "apply_gate": "each value is scaled by its own gate entry, so that 0 blocks it and 1 lets it "
                   "through unchanged; which elementwise operation does that?",
     "carousel_gradient": "each step back multiplies by that step's forget gate: combine the T rows "
                          "of f_values over the time axis (axis 0), one number per unit.",
 })
 
+def _counter_weights(*, i_on=("A",), f_bias=10.0, f_on_a=0.0, g_bias=10.0):
+    """A counter with one typical slip, for the tests (see `counter_weights`)."""
+    def weights():
+        Wx, Wh, b = np.zeros((2, 4)), np.zeros((1, 4)), np.zeros(4)
+        if i_on == "all":
+            b[0] = 10.0
+        else:
+            b[0] = -10.0
+            for tok in i_on:
+                Wx["AB".index(tok), 0] = 20.0
+        b[1], Wx[0, 1], b[2] = f_bias, f_on_a, g_bias
+        return Wx, Wh, b
+    return weights
+
+
+def _close(a, b, tol=0.15):
+    return bool(np.all(np.abs(a - b) < tol))
+
+
 MISTAKES = {
+    "counter_weights": [
+        Mistake("your cell counts every token, not only the A's: the input gate is open all the time. It "
+                "must open on A only (a large weight on the A input, a negative bias).",
+                _counter_weights(i_on="all"), symptom=lambda r: _close(r["out"], r["seen"])),
+        Mistake("your cell counts the B's as well as the A's: the input gate opens on B too; only the A "
+                "input should open it.",
+                _counter_weights(i_on=("A", "B")), symptom=lambda r: _close(r["out"], r["n_a"] + r["n_b"])),
+        Mistake("your cell counts down: each A adds -1. The candidate g is what gets added; make it +1 "
+                "(a large positive bias).",
+                _counter_weights(g_bias=-10.0), symptom=lambda r: _close(r["out"], -r["n_a"])),
+        Mistake("your count starts again at 1 on every A: the forget gate closes on A and drops the old "
+                "count. The forget gate must keep C_(t-1) always.",
+                _counter_weights(f_on_a=-20.0), symptom=lambda r: _close(r["out"], (r["n_a"] > 0) * 1.0)),
+        Mistake("each A adds less than 1: the candidate is not saturated (tanh(1) is 0.76). A large bias "
+                "on g makes tanh close to exactly 1.",
+                _counter_weights(g_bias=1.0),
+                symptom=lambda r: _close(r["out"], r["n_a"] * (r["out"].sum() / r["n_a"].sum()))
+                and 0.2 < r["out"].sum() / r["n_a"].sum() < 0.95),
+        Mistake("your count leaks away between the A's: the forget gate is below 1 (a bias of 2 keeps only "
+                "88 % per step). Saturate it with a large bias so that f is 1 to four decimals.",
+                _counter_weights(f_bias=2.0),
+                symptom=lambda r: np.all(r["out"] < r["n_a"] + 0.1) and np.mean(r["steps_without_a"]) < -0.01),
+    ],
     "apply_gate": [
         Mistake("you added the gate to the values; a gate multiplies (pointwise x), so that 0 blocks a value "
                 "and 1 lets it through unchanged.",
@@ -94,6 +159,30 @@ def check_carousel_gradient(fn) -> CheckResult:
     cases = make_cases([(6, 3), (1, 2), (12, 1)], 21, _carousel_case)
     return run_check("carousel_gradient", fn, carousel_gradient, cases, MISTAKES["carousel_gradient"],
                      hint=HINTS["carousel_gradient"])
+
+def counter_sequences(N=24, T=40, seed=2024):
+    """Held-out test sequences for `counter_weights`: one-hot x (N, T, 2) with A, B and other tokens mixed."""
+    rng = np.random.default_rng(seed)
+    tokens = rng.choice(3, size=(N, T), p=[0.3, 0.3, 0.4])  # 0 = A, 1 = B, 2 = other
+    x = np.zeros((N, T, 2))
+    x[..., 0], x[..., 1] = tokens == 0, tokens == 1
+    return x
+
+
+def _counter_record(weights):
+    x = counter_sequences()
+    c = lstm_on_sequences(weights, x)["c"][..., 0]
+    n_a, n_b = np.cumsum(x[..., 0], axis=1), np.cumsum(x[..., 1], axis=1)
+    dc = np.diff(c, axis=1)
+    return {"out": c, "n_a": n_a, "n_b": n_b, "seen": np.cumsum(np.ones_like(n_a), axis=1),
+            "steps_without_a": dc[x[:, 1:, 0] == 0]}
+
+
+def check_counter_weights(fn) -> CheckResult:
+    """Exercise: hand-set weights whose cell state C_t equals the number of A tokens so far (within 0.1)."""
+    return run_behaviour_check("counter_weights", fn, _counter_record, lambda r: r["n_a"],
+                               MISTAKES["counter_weights"], hint=HINTS["counter_weights"],
+                               what="the cell state C_t")
 
 # -------------------------------------------------------------------------------------------------
 # Figures of this notebook only

@@ -1,6 +1,7 @@
 """Notebook 06 (the output gate and one whole step): its exercises, their checkers and its step player figure.
 
-Exercises: `output_gate_and_hidden` (o_t and h_t) and `lstm_cell_step` (one step from the gate functions).
+Exercises: `output_gate_and_hidden` (o_t and h_t), `lstm_cell_step` (one step from the gate functions) and
+`latch_weights` (set an LSTM's weights by hand: store a value on A, clear it on B, show it on C).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import numpy as np
 from ..activations import sigmoid
 from ..numpy_lstm import lstm_step_forward
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import CheckResult, Mistake, make_cases, register_hints, run_check, solution
+from .checking import (CheckResult, Mistake, lstm_on_sequences, make_cases, register_hints, run_behaviour_check,
+                       run_check, solution)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -40,10 +42,33 @@ def lstm_cell_step(x, prev_h, prev_c, Wx, Wh, b):
     next_h = hidden_state(o, next_c)       # o * tanh(C_t)
     return next_h, next_c
 
+
+@solution
+def latch_weights():
+    """Weights (Wx (4, 4), Wh (1, 4), b (4,)) of a one-unit LSTM that latches a value.
+
+    Input x_t = [A, B, C, v]: three token flags and a value v in [-0.5, 0.5]. On A the cell stores v
+    (replacing what it held), on B it clears, on C it shows what it holds as h_t; h_t is 0 otherwise.
+    """
+    Wx, Wh, b = np.zeros((4, 4)), np.zeros((1, 4)), np.zeros(4)
+    Wx[0, 0], b[0] = 20.0, -10.0                  # i: write on A only
+    Wx[0, 1], Wx[1, 1], b[1] = -20.0, -20.0, 10.0  # f: keep, except on A (replace) and B (clear)
+    Wx[3, 2] = 1.0                                 # g: propose tanh(v), close to v for |v| <= 0.5
+    Wx[2, 3], b[3] = 20.0, -10.0                  # o: show on C only
+    return Wx, Wh, b
+
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
+    "latch_weights": [
+        "go through the four tokens (A, B, C, and any other) and write down, for each, what i, f and o "
+        "must be (0 or 1) and what g must be. Then make each gate a sigmoid of a big weight on the right flag.",
+        "i opens on A only; f is 1 except on A (so the new value replaces the old) and on B (clear); "
+        "o opens on C only; g reads the value input v. A sigmoid is 0 or 1 to four decimals at -10 or +10.",
+        "a gate that opens on one flag: weight +20 on that flag, bias -10. A gate that closes on flags: "
+        "bias +10, weight -20 on each of them. h = o * tanh(C) = tanh(tanh(v)), within 0.1 of v for |v| <= 0.5.",
+    ],
     "output_gate_and_hidden": "o = sigmoid(x @ W_o + prev_h @ U_o + b_o), then h = o * np.tanh(next_c); return o, h.",
     "lstm_cell_step": "call input_gate, forget_gate, candidate and output_gate with the stacked Wx, Wh, b "
                       "(each picks its own block), then next_c = cell_update(prev_c, f, i, g) and "
@@ -73,7 +98,43 @@ def _wrong_step(*, order="ifgo", g_act=np.tanh, swap_if=False, keep_old=True, h_
     return step
 
 
+def _latch(*, o_bias=-10.0, f_on_b=-20.0, f_on_a=-20.0, i_bias=-10.0, f_bias=10.0, g_w=1.0):
+    """`latch_weights` with one typical slip, for the tests."""
+    def weights():
+        Wx, Wh, b = latch_weights()
+        b[3], Wx[1, 1], Wx[0, 1], b[0], b[1], Wx[3, 2] = o_bias, f_on_b, f_on_a, i_bias, f_bias, g_w
+        return Wx, Wh, b
+    return weights
+
+
+def _near(a, b, mask, tol=0.12):
+    return bool(mask.any() and np.all(np.abs(a - b)[mask] < tol))
+
+
 MISTAKES = {
+    "latch_weights": [
+        Mistake("h shows the stored value at every step; only C should show it. The output gate must be "
+                "shut (large negative bias) and open on the C flag only.",
+                _latch(o_bias=10.0), symptom=lambda r: _near(r["out"], r["held"], r["holding"] & ~r["is_c"])),
+        Mistake("B does not clear: after a B your cell still shows the old value on C. The forget gate must "
+                "close on the B flag (a large negative weight on it).",
+                _latch(f_on_b=0.0), symptom=lambda r: _near(r["out"], r["held_no_clear"], r["cleared_c"])),
+        Mistake("the cell stores every value, not only the one on A: the input gate is open on all tokens. "
+                "It must open on the A flag only.",
+                _latch(i_bias=10.0, f_bias=-10.0), symptom=lambda r: _near(r["out"], r["v_now"], r["is_c"])),
+        Mistake("on A your cell adds the new value to the old one instead of replacing it: the forget gate "
+                "must close on the A flag too.",
+                _latch(f_on_a=0.0), symptom=lambda r: _near(r["out"], r["held_added"], r["is_c"] & r["readded"])),
+        Mistake("the stored value fades: your forget gate is below 1 between tokens (a bias of 2 keeps "
+                "88 % per step). Saturate it with a large bias.",
+                _latch(f_bias=2.0),
+                symptom=lambda r: np.all(np.abs(r["out"][r["is_c"]]) <= np.abs(r["want"][r["is_c"]]) + 0.02)
+                and np.all((r["out"] * r["want"])[r["is_c"]] >= -1e-3)
+                and np.mean(np.abs(r["out"] - r["want"])[r["is_c"] & r["holding"]]) > 0.05),
+        Mistake("h on C has the opposite sign of the stored value: the candidate g must read v with a "
+                "positive weight.",
+                _latch(g_w=-1.0), symptom=lambda r: _near(r["out"], -r["want"], r["is_c"])),
+    ],
     "output_gate_and_hidden": [
         Mistake("h uses C_t without tanh: h_t = o_t * tanh(C_t); the cell state can grow beyond [-1, 1] "
                 "and tanh brings it back into (-1, 1) before the gate scales it.",
@@ -143,6 +204,45 @@ def check_lstm_cell_step(fn) -> CheckResult:
     cases = make_cases([(3, 4, 5), (2, 3, 2), (1, 1, 1)], 6, _lstm_step_case)
     return run_check("lstm_cell_step", fn, _step_reference, cases, MISTAKES["lstm_cell_step"],
                      hint=HINTS["lstm_cell_step"])
+
+def latch_sequences(N=24, T=30, seed=606):
+    """Held-out test sequences for `latch_weights`: x (N, T, 4) = [A, B, C flags, value], and the tokens (N, T)."""
+    rng = np.random.default_rng(seed)
+    tokens = rng.choice(4, size=(N, T), p=[0.2, 0.12, 0.28, 0.4])  # 0 = A, 1 = B, 2 = C, 3 = other
+    x = np.zeros((N, T, 4))
+    for k in range(3):
+        x[..., k] = tokens == k
+    x[..., 3] = rng.uniform(-0.5, 0.5, size=(N, T))
+    return x, tokens
+
+
+def _latch_record(weights):
+    x, tokens = latch_sequences()
+    h = lstm_on_sequences(weights, x)["h"][..., 0]
+    N, T = tokens.shape
+    held, no_clear, added = np.zeros((N, T)), np.zeros((N, T)), np.zeros((N, T))
+    holding, readded = np.zeros((N, T), bool), np.zeros((N, T), bool)
+    for n in range(N):
+        v = nc = ad = 0.0
+        has = twice = False
+        for t in range(T):
+            tok, val = tokens[n, t], x[n, t, 3]
+            if tok == 0:
+                twice = has and v != 0.0
+                v, nc, ad, has = val, val, ad + np.tanh(val), True
+            elif tok == 1:
+                v, ad, has, twice = 0.0, 0.0, False, False
+            held[n, t], no_clear[n, t], added[n, t], holding[n, t], readded[n, t] = v, nc, ad, has, twice
+    is_c = tokens == 2
+    return {"out": h, "want": np.where(is_c, held, 0.0), "held": np.tanh(np.tanh(held)), "is_c": is_c,
+            "holding": holding, "held_no_clear": no_clear, "cleared_c": is_c & ~holding & (no_clear != 0),
+            "v_now": np.tanh(np.tanh(x[..., 3])), "held_added": np.tanh(added), "readded": readded}
+
+
+def check_latch_weights(fn) -> CheckResult:
+    """Exercise: hand-set weights that store v on A, clear on B, show on C (h within 0.1 of the target)."""
+    return run_behaviour_check("latch_weights", fn, _latch_record, lambda r: r["want"], MISTAKES["latch_weights"],
+                               hint=HINTS["latch_weights"], what="h_t")
 
 # -------------------------------------------------------------------------------------------------
 # Figures of this notebook only
