@@ -1,6 +1,7 @@
 """Notebook 04 (the input gate and the candidate): its exercises, their checkers and its figure.
 
-Exercises: `input_gate` and `candidate_state`.
+Exercises: `input_gate` and `candidate_state` (the one-line formulas), and `write_backward` (the gradients
+that reach the input gate's and the candidate's pre-activations through the write i_t * c~_t).
 """
 
 from __future__ import annotations
@@ -26,15 +27,55 @@ def candidate_state(x, prev_h, W_c, U_c, b_c):
     """c~_t = tanh(x_t W_c + h_{t-1} U_c + b_c), with W_c (D, H), U_c (H, H), b_c (H,)."""
     return np.tanh(x @ W_c + prev_h @ U_c + b_c)
 
+
+@solution
+def write_backward(dnext_c, i, g):
+    """Given dL/dC_t and the write i * g (i = sigmoid(a_i), g = tanh(a_g)), return (da_i, da_g), each (N, H)."""
+    da_i = dnext_c * g * i * (1.0 - i)    # C_t = ... + i * g, then through the sigmoid
+    da_g = dnext_c * i * (1.0 - g**2)     # ... then through the tanh
+    return da_i, da_g
+
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
+    "write_backward": [
+        "two steps back for each: from C_t to the value i (or g) that multiplies in the write, then from "
+        "that value to its pre-activation through its squash. Which squash does each use, and what is "
+        "its slope written with its output?",
+        "dC_t/di = g and dC_t/dg = i; the slope of the sigmoid is i * (1 - i), of tanh 1 - g**2.",
+    ],
     "input_gate": "compute x @ W_i + prev_h @ U_i + b_i, then squash it with `sigmoid`.",
     "candidate_state": "compute x @ W_c + prev_h @ U_c + b_c, then squash it with `np.tanh`.",
 })
 
+def _write(i_slope="sigmoid", g_slope="tanh", other=True, swap=False):
+    def wrong(d, i, g):
+        si = {"sigmoid": i * (1 - i), "tanh": 1 - i**2, "none": 1.0}[i_slope]
+        sg = {"sigmoid": g * (1 - g), "tanh": 1 - g**2, "1-g": 1 - g, "none": 1.0}[g_slope]
+        out = (d * (g if other else 1.0) * si, d * (i if other else 1.0) * sg)
+        return out[::-1] if swap else out
+    return wrong
+
+
 MISTAKES = {
+    "write_backward": [
+        Mistake("the squashes are skipped: you returned dL/di and dL/dg. One step further back, through "
+                "the sigmoid (slope i * (1 - i)) and the tanh (slope 1 - g**2), gives the pre-activations.",
+                _write("none", "none")),
+        Mistake("the slopes are swapped: i is a sigmoid output (slope i * (1 - i)) and g a tanh output "
+                "(slope 1 - g**2).",
+                _write("tanh", "sigmoid")),
+        Mistake("da_g uses 1 - g as the slope of tanh; it is 1 - g**2.",
+                _write(g_slope="1-g")),
+        Mistake("the other factor of the product is missing: C_t contains i * g, so dC_t/di = g and "
+                "dC_t/dg = i before the squashes.",
+                _write(other=False)),
+        Mistake("the two outputs are swapped: return (da_i, da_g), the input gate first.",
+                _write(swap=True)),
+        Mistake("da_g uses the sigmoid's slope g * (1 - g); the candidate is a tanh, slope 1 - g**2.",
+                _write(g_slope="sigmoid")),
+    ],
     "input_gate": [
         Mistake("your input gate uses tanh, the candidate's squashing; the gate must be a sigmoid in (0, 1): "
                 "it says how much of the candidate to write, from 0 (nothing) to 1 (all of it).",
@@ -47,6 +88,12 @@ MISTAKES = {
                 gate_variant(sigmoid, bias=False)),
         Mistake("the sign is flipped: that is sigmoid(-a) = 1 - i_t, the fraction NOT written.",
                 gate_variant(sigmoid, sign=-1.0)),
+        Mistake("U_i is transposed: with row vectors the recurrent term is prev_h @ U_i, where U_i[j, k] "
+                "connects unit j of h_(t-1) to unit k of the gate.",
+                lambda x, h, W, U, b: sigmoid(x @ W + h @ U.T + b)),
+        Mistake("the bias is added outside the sigmoid; it belongs inside, sigmoid(x W_i + h U_i + b_i), "
+                "where it shifts the gate's opening point (outside, the gate can leave (0, 1)).",
+                lambda x, h, W, U, b: sigmoid(x @ W + h @ U) + b),
     ],
     "candidate_state": [
         Mistake("your candidate uses a sigmoid, so the cell could only ever grow: it should be tanh, in (-1, 1), "
@@ -71,6 +118,17 @@ def _gate_case(rng, N, D, H):
     """x (N, D), prev_h (N, H), W (D, H), U (H, H), b (H,): the inputs of one gate."""
     return (rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(D, H)),
             rng.normal(size=(H, H)), rng.normal(size=(H,)))
+
+
+def _write_case(rng, N, H):
+    return rng.normal(size=(N, H)), sigmoid(rng.normal(size=(N, H))), np.tanh(rng.normal(size=(N, H)))
+
+
+def check_write_backward(fn) -> CheckResult:
+    """Exercise: (da_i, da_g) from dL/dC_t through the write i * g and the two squashes."""
+    cases = make_cases([(3, 5), (2, 2), (1, 1)], 41, _write_case)
+    return run_check("write_backward", fn, write_backward, cases, MISTAKES["write_backward"],
+                     hint=HINTS["write_backward"])
 
 
 def check_input_gate(fn) -> CheckResult:

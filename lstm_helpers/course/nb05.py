@@ -1,6 +1,7 @@
 """Notebook 05 (the cell update and its gradient highway): its exercises and their checkers.
 
-Exercises: `cell_update` (C_t = f * C_{t-1} + i * c~) and `cell_update_backward` (its four gradients).
+Exercises: `cell_update` (C_t = f * C_{t-1} + i * c~), `cell_update_backward` (its four gradients) and
+`cell_jacobian_h` (derive dC_t/dh_{t-1}, then compare it with the Jacobian measured by centred differences).
 """
 
 from __future__ import annotations
@@ -32,16 +33,72 @@ def cell_update_backward(dnext_c, prev_c, f, i, g):
     dg = dnext_c * i
     return dprev_c, df, di, dg
 
+
+@solution
+def cell_jacobian_h(x, prev_h, prev_c, Wx, Wh, b):
+    """dC_t/dh_{t-1} for one sequence: x (D,), prev_h (H,), prev_c (H,), stacked i, f, g, o weights -> (H, H).
+
+    Entry [k, j] is d C_t[k] / d h_{t-1}[j]. h_{t-1} reaches C_t through three gates: f, i and g.
+    """
+    H = prev_h.shape[0]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, g = sigmoid(a[:H]), sigmoid(a[H:2 * H]), np.tanh(a[2 * H:3 * H])
+    Wi, Wf, Wg = Wh[:, :H], Wh[:, H:2 * H], Wh[:, 2 * H:3 * H]  # column k of each block feeds unit k
+    return (np.diag(prev_c * f * (1 - f)) @ Wf.T + np.diag(g * i * (1 - i)) @ Wi.T
+            + np.diag(i * (1 - g**2)) @ Wg.T)
+
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
+    "cell_jacobian_h": [
+        "C_t = f * C_(t-1) + i * g, and h_(t-1) is not in it directly: it reaches C_t only through the "
+        "gates. Through which of them, and what does each path contribute to entry [k, j]?",
+        "three paths: f (times C_(t-1)), i (times g) and g (times i); each goes through its squash's slope "
+        "and through the column k of its block of Wh, entry Wh_block[j, k].",
+        "each path is diag(its factor) @ Wh_block.T, for example diag(prev_c * f * (1 - f)) @ Wh_f.T.",
+    ],
     "cell_update": "two products and one sum: (forget gate times old cell) plus (input gate times candidate).",
     "cell_update_backward": "C_t is linear in each input: multiply dnext_c by the factor that input is "
                             "multiplied with, and return (dprev_c, df, di, dg).",
 })
 
+def _jac(*, paths="fig", slopes=True, transpose=False, block_o=False):
+    def wrong(x, h, c, Wx, Wh, b):
+        H = h.shape[0]
+        a = x @ Wx + h @ Wh + b
+        i, f, g = sigmoid(a[:H]), sigmoid(a[H:2 * H]), np.tanh(a[2 * H:3 * H])
+        blocks = dict(i=Wh[:, :H], f=Wh[:, H:2 * H], g=Wh[:, 2 * H:3 * H])
+        if block_o:
+            blocks["f"] = Wh[:, 3 * H:]
+        factor = dict(f=c * (f * (1 - f) if slopes else 1.0), i=g * (i * (1 - i) if slopes else 1.0),
+                      g=i * ((1 - g**2) if slopes else 1.0))
+        J = sum(np.diag(factor[p]) @ blocks[p].T for p in paths)
+        return J.T if transpose else J
+    return wrong
+
+
 MISTAKES = {
+    "cell_jacobian_h": [
+        Mistake("your matrix is J transposed: entry [k, j] must be dC_t[k]/dh_(t-1)[j], row k for the "
+                "output unit. Compare one column of your answer with the centred difference of moving h_(t-1)[j].",
+                _jac(transpose=True)),
+        Mistake("the forget-gate path is missing: f depends on h_(t-1) too, and C_t = f * C_(t-1) + ..., "
+                "so a change in h_(t-1) moves C_t through f times C_(t-1).",
+                _jac(paths="ig")),
+        Mistake("only the forget-gate path is there; h_(t-1) also reaches C_t through the write i * g "
+                "(both i and g read h_(t-1)).",
+                _jac(paths="f")),
+        Mistake("the slopes of the squashes are missing: each path goes through a sigmoid (slope "
+                "s * (1 - s)) or a tanh (slope 1 - g**2) before Wh.",
+                _jac(slopes=False)),
+        Mistake("you returned diag(f), which is dC_t/dC_(t-1), the highway of this notebook; this exercise "
+                "asks for dC_t/dh_(t-1), through the gates.",
+                lambda x, h, c, Wx, Wh, b: np.diag(sigmoid((x @ Wx + h @ Wh + b)[h.shape[0]:2 * h.shape[0]]))),
+        Mistake("you used the output gate's block of Wh for the forget path; the blocks are i, f, g, o, so "
+                "the forget gate's columns are H..2H.",
+                _jac(block_o=True)),
+    ],
     "cell_update": [
         Mistake("you forgot the previous cell state: C_t keeps f_t * C_{t-1} and adds i_t * c~_t to it.",
                 lambda c, f, i, g: i * g),
@@ -67,6 +124,9 @@ MISTAKES = {
                 lambda d, c, f, i, g: (d * g, d * c, d * g, d * i)),
         Mistake("dprev_c is f alone: multiply by the upstream gradient dnext_c (chain rule), dprev_c = dnext_c * f.",
                 lambda d, c, f, i, g: (f, d * c, d * g, d * i)),
+        Mistake("dprev_c = dnext_c forgets the forget gate: C_(t-1) is multiplied by f in the forward pass, "
+                "so the gradient along the cell state is scaled by f at every step, dprev_c = dnext_c * f.",
+                lambda d, c, f, i, g: (d, d * c, d * g, d * i)),
         Mistake("you forgot the upstream gradient dnext_c: each gradient is dnext_c times a local derivative.",
                 lambda d, c, f, i, g: (f, c, g, i)),
         Mistake("dprev_c and df are swapped: dprev_c = dnext_c * f (what C_{t-1} is multiplied by), "
@@ -88,6 +148,33 @@ def _cell_case(rng, N, H):
 
 def _cell_backward_case(rng, N, H):
     return (rng.normal(size=(N, H)), *_cell_case(rng, N, H))
+
+
+def _jacobian_case(rng, D, H):
+    return (rng.normal(size=D), np.tanh(rng.normal(size=H)), 1.5 * rng.normal(size=H),
+            rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H))
+
+
+def measured_cell_jacobian(x, prev_h, prev_c, Wx, Wh, b, eps=1e-6):
+    """dC_t/dh_{t-1} measured by centred differences through `numpy_lstm.lstm_step_forward` (H, H)."""
+    from ..numpy_lstm import lstm_step_forward
+
+    H = prev_h.shape[0]
+    J = np.zeros((H, H))
+    for j in range(H):
+        e = np.zeros(H)
+        e[j] = eps
+        up = lstm_step_forward(x[None], (prev_h + e)[None], prev_c[None], Wx, Wh, b)[1][0]
+        down = lstm_step_forward(x[None], (prev_h - e)[None], prev_c[None], Wx, Wh, b)[1][0]
+        J[:, j] = (up - down) / (2 * eps)
+    return J
+
+
+def check_cell_jacobian_h(fn) -> CheckResult:
+    """Exercise: the derived dC_t/dh_{t-1}, against the Jacobian measured by centred differences."""
+    cases = make_cases([(3, 4), (2, 3), (1, 2)], 51, _jacobian_case)
+    return run_check("cell_jacobian_h", fn, measured_cell_jacobian, cases, MISTAKES["cell_jacobian_h"],
+                     hint=HINTS["cell_jacobian_h"], rtol=1e-5, atol=1e-7)
 
 
 def check_cell_update(fn) -> CheckResult:
