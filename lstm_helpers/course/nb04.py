@@ -45,8 +45,8 @@ HINTS = register_hints({
         "its slope written with its output?",
         "dC_t/di = g and dC_t/dg = i; the slope of the sigmoid is i * (1 - i), of tanh 1 - g**2.",
     ],
-    "input_gate": "compute x @ W_i + prev_h @ U_i + b_i, then squash it with `sigmoid`.",
-    "candidate_state": "compute x @ W_c + prev_h @ U_c + b_c, then squash it with `np.tanh`.",
+    "input_gate": ["the input gate decides how much to write, from nothing to all: which range must it have, and which inputs does it read?", "compute x @ W_i + prev_h @ U_i + b_i, then squash it with `sigmoid`."],
+    "candidate_state": ["the candidate is a proposed new value that must be able to move the cell down as well as up: which squash allows that?", "compute x @ W_c + prev_h @ U_c + b_c, then squash it with `np.tanh`."],
 })
 
 def _write(i_slope="sigmoid", g_slope="tanh", other=True, swap=False):
