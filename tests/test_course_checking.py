@@ -48,7 +48,16 @@ def test_reference_solution_passes_and_unfinished_gets_the_hint(name):
     assert r.passed, r.message
     r = check(_unfinished)
     assert not r.passed and r.mistake == "unfinished"
-    assert checking.hint(name) in r.message
+    assert checking.first_hint(name) in r.message and f"hint({name!r})" in r.message
+    r = check(_stub_named_like_a_learner)
+    assert "`my_exercise`" in r.message  # the learner's own function name, never the reference's
+
+
+def _stub_named_like_a_learner(*args):
+    raise NotImplementedError
+
+
+_stub_named_like_a_learner.__name__ = "my_exercise"
 
 
 @pytest.mark.parametrize(("name", "k", "mistake"), MISTAKE_CASES)
@@ -63,7 +72,7 @@ def test_every_typical_mistake_gets_its_own_message(name, k, mistake):
 
 def test_framework_unfinished_crash_none_and_shape():
     r = check_forget_gate(_unfinished)
-    assert not r.passed and r.mistake == "unfinished" and "Hint:" in r.message
+    assert not r.passed and r.mistake == "unfinished" and "Think about:" in r.message
     r = check_forget_gate(lambda x, h, W, U, b: x @ U)
     assert not r.passed and r.mistake == "crash" and "ValueError" in r.message and "line" in r.message
     r = check_forget_gate(lambda *a: None)
@@ -85,7 +94,10 @@ def test_checker_hands_copies_so_in_place_changes_cannot_spoil_the_reference():
 def test_show_solution_and_hint_find_any_notebooks_exercise():
     assert "def forget_gate" in checking.show_solution("forget_gate").source
     assert "def lr_at" in checking.show_solution("lr_at").source
-    assert "sigmoid" in checking.hint("forget_gate")
+    checking._HINT_LEVEL.pop("forget_gate", None)
+    second = checking.hint("forget_gate")
+    assert second.startswith("Hint 2 of 2 for forget_gate") and "sigmoid" in second
+    assert "show_solution('forget_gate')" in checking.hint("forget_gate")  # after the last level: the answer
     with pytest.raises(ValueError, match="name: expected one of the exercises"):
         checking.show_solution("nope")
     with pytest.raises(ValueError, match="name: expected one of the exercises"):
@@ -95,3 +107,61 @@ def test_show_solution_and_hint_find_any_notebooks_exercise():
 def test_each_course_module_reexports_show_solution_and_hint():
     for module in MODULES:
         assert module.show_solution is checking.show_solution and module.hint is checking.hint
+
+
+def test_a_list_is_accepted_where_a_tuple_is_expected_and_in_place_changes_are_warned():
+    from lstm_helpers.course import nb05
+
+    r = nb05.check_cell_update_backward(lambda *a: list(nb05.cell_update_backward(*a)))
+    assert r.passed and "\u26a0" not in r.message
+
+    def my_update_backward(d, c, f, i, g):
+        d *= f  # in place: spoils the caller's array
+        return d, d / f * c, d / f * g, d / f * i
+
+    r = nb05.check_cell_update_backward(my_update_backward)
+    assert r.passed and "`my_update_backward` changed its input (argument 1) in place" in r.message
+
+
+def test_behaviour_checks_report_wrong_weight_shapes_and_results_carry_the_exercise_for_grading():
+    from lstm_helpers.course import nb06
+
+    r = nb06.check_latch_weights(lambda: (np.zeros((3, 4)), np.zeros((1, 4)), np.zeros(4)))
+    assert not r.passed and "Wx has shape (3, 4); expected (4, 4)" in r.message
+    bundle = nb06.check_latch_weights(nb06.latch_weights)._repr_mimebundle_()
+    assert bundle[checking.MIME] == {"exercise": "latch_weights", "passed": True}
+
+
+def _solution_lines(fn):
+    """The code lines of a reference solution's body (no def, docstring or comment-only lines), stripped."""
+    import inspect
+
+    src = inspect.getsource(fn)
+    body = src.split('"""')[-1] if '"""' in src else src.split(":", 1)[1]
+    lines = [ln.split("  #")[0].strip() for ln in body.splitlines()]
+    return [ln for ln in lines if len(ln) >= 12 and not ln.startswith(("#", "return Wx, Wh, b", "from "))]
+
+
+def test_no_committed_notebook_output_reveals_an_answer():
+    """No output shows most of a reference solution's body (a lone generic line like `return o, h` is no answer)."""
+    import json
+    from pathlib import Path
+
+    solutions = {name: _solution_lines(fn) for name, fn in checking.SOLUTIONS.items()}
+    leaks = []
+    for path in sorted(Path(__file__).resolve().parents[1].joinpath("notebooks").glob("*.ipynb")):
+        for k, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if "".join(cell.get("source", "")).lstrip().startswith("show_source("):
+                continue  # library code shown on purpose (and the find-the-bug task's mystery function)
+            text = "".join(str(v) for out in cell.get("outputs", []) for v in
+                           [out.get("text", "")] + list(out.get("data", {}).values()))
+            for name, lines in solutions.items():
+                shown = [ln for ln in lines if ln in text or ln.replace("return ", "") in text]
+                if lines and len(shown) >= max(1, (len(lines) + 1) // 2):
+                    leaks.append(f"{path.name} cell {k}: {name}: {shown}")
+    leaks = [leak for leak in leaks if not leak.startswith(NOT_MINE_YET)]
+    assert not leaks, "\n".join(leaks)
+
+
+# Notebooks whose owners have still to replace a revealing hint (the test above skips them; see the report of issue 12)
+NOT_MINE_YET = ("09_training_on_gpu.ipynb", "10_inside_a_trained_lstm.ipynb")
