@@ -1,7 +1,8 @@
 """Notebook 04 (the input gate and the candidate): its exercises, their checkers and its figure.
 
-Exercises: `input_gate` and `candidate_state` (the one-line formulas), and `write_backward` (the gradients
-that reach the input gate's and the candidate's pre-activations through the write i_t * c~_t).
+Worked examples: `input_gate` and `candidate_state` (the one-line formulas). Exercises: `write_backward`
+(the gradients that reach the input gate's and the candidate's pre-activations through the write
+i_t * c~_t) and `running_max_weights` (hand-set weights whose input gate writes only a new maximum).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import numpy as np
 from ..activations import sigmoid
 from ..plots import LSTM_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import CheckResult, Mistake, gate_variant, make_cases, register_hints, run_check, solution
+from .checking import (CheckResult, Mistake, gate_variant, lstm_on_sequences, make_cases, register_hints,
+                       run_behaviour_check, run_check, solution)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -35,10 +37,31 @@ def write_backward(dnext_c, i, g):
     da_g = dnext_c * i * (1.0 - g**2)     # ... then through the tanh
     return da_i, da_g
 
+
+@solution
+def running_max_weights():
+    """Weights (Wx (1, 4), Wh (1, 4), b (4,)) of a one-unit LSTM whose h_t is the largest x seen so far.
+
+    Inputs x_t are values in [0, 0.5]. The input gate compares x_t with h_{t-1} (the maximum so far).
+    """
+    Wx, Wh, b = np.zeros((1, 4)), np.zeros((1, 4)), np.zeros(4)
+    Wx[0, 0], Wh[0, 0] = 60.0, -60.0    # i: open when x_t > h_{t-1}, through the recurrent weight
+    Wx[0, 1], Wh[0, 1] = -60.0, 60.0    # f: the opposite, so a new maximum replaces the old one
+    Wx[0, 2] = 1.2                      # g: propose tanh(1.2 x_t); then h = tanh(tanh(1.2 x)) is within 0.04 of x
+    b[3] = 10.0                         # o: always show
+    return Wx, Wh, b
+
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
+    "running_max_weights": [
+        "the cell must write x_t only when x_t is larger than what it holds. Which input tells the gates "
+        "what the cell holds at step t? (Look at the list of things a gate reads.)",
+        "h_(t-1) is the maximum so far when o is always open, so a gate that computes K * (x_t - h_(t-1)) "
+        "opens exactly on a new maximum; that needs a weight in Wh as well as in Wx.",
+        "i = sigmoid(K x - K h), f = sigmoid(-K x + K h) with K around 50, g = tanh(1.2 x) (h = tanh(C) squashes once more), o open (bias 10).",
+    ],
     "write_backward": [
         "two steps back for each: from C_t to the value i (or g) that multiplies in the write, then from "
         "that value to its pre-activation through its squash. Which squash does each use, and what is "
@@ -58,7 +81,38 @@ def _write(i_slope="sigmoid", g_slope="tanh", other=True, swap=False):
     return wrong
 
 
+def _max_w(*, K=60.0, recurrent=True, f_follows=True, o_bias=10.0, sign=1.0):
+    def weights():
+        Wx, Wh, b = np.zeros((1, 4)), np.zeros((1, 4)), np.zeros(4)
+        Wx[0, 0], Wh[0, 0] = sign * K, -sign * K * recurrent
+        if f_follows:
+            Wx[0, 1], Wh[0, 1] = -sign * K, sign * K * recurrent
+        else:
+            b[1] = 10.0
+        Wx[0, 2], b[3] = 1.2, o_bias
+        return Wx, Wh, b
+    return weights
+
+
 MISTAKES = {
+    "running_max_weights": [
+        Mistake("your cell shows the latest value, not the largest: the input gate does not look at what "
+                "is stored. Give it a negative weight on h_(t-1) in Wh, so it compares x_t with the maximum so far.",
+                _max_w(recurrent=False), symptom=lambda r: np.mean(np.abs(r["out"] - r["latest"])) < 0.05),
+        Mistake("your cell never writes: the comparison has the wrong sign, so the input gate opens only "
+                "when x_t is below h_(t-1), and no value is below the starting 0. It must open when x_t is ABOVE h_(t-1).",
+                _max_w(sign=-1.0), symptom=lambda r: np.all(np.abs(r["c"]) < 0.05)),
+        Mistake("the new maximum is added on top of the old one: when the input gate writes, the forget "
+                "gate must drop the old value (make f the opposite comparison of i).",
+                _max_w(f_follows=False), symptom=lambda r: np.mean(r["out"] > r["want"] + 0.1) > 0.3),
+        Mistake("h_t stays near 0: the output gate is shut. Open it always (a large positive bias), so h "
+                "shows the maximum and the next step's gates can read it.",
+                _max_w(o_bias=-10.0), symptom=lambda r: np.all(np.abs(r["out"]) < 0.05) and np.abs(r["c"]).max() > 0.1),
+        Mistake("the comparison is too soft: with small weights the gate is half open for values close to "
+                "the maximum and mixes them in. Scale both weights up (K around 50).",
+                _max_w(K=3.0), symptom=lambda r: np.mean(r["out"] < r["want"]) > 0.8
+                and np.mean(np.abs(r["out"] - r["want"])) > 0.03),
+    ],
     "write_backward": [
         Mistake("the squashes are skipped: you returned dL/di and dL/dg. One step further back, through "
                 "the sigmoid (slope i * (1 - i)) and the tanh (slope 1 - g**2), gives the pre-activations.",
@@ -129,6 +183,25 @@ def check_write_backward(fn) -> CheckResult:
     cases = make_cases([(3, 5), (2, 2), (1, 1)], 41, _write_case)
     return run_check("write_backward", fn, write_backward, cases, MISTAKES["write_backward"],
                      hint=HINTS["write_backward"])
+
+
+def running_max_sequences(N=24, T=30, seed=404):
+    """Held-out test sequences for `running_max_weights`: values in [0, 0.5], x (N, T, 1)."""
+    return np.random.default_rng(seed).uniform(0.0, 0.5, size=(N, T, 1))
+
+
+def _max_record(weights):
+    x = running_max_sequences()
+    states = lstm_on_sequences(weights, x)
+    v = x[..., 0]
+    return {"out": states["h"][..., 0], "c": states["c"][..., 0], "want": np.maximum.accumulate(v, axis=1),
+            "latest": v}
+
+
+def check_running_max_weights(fn) -> CheckResult:
+    """Exercise: hand-set weights whose h_t is the running maximum of x (within 0.1) on unseen sequences."""
+    return run_behaviour_check("running_max_weights", fn, _max_record, lambda r: r["want"],
+                               MISTAKES["running_max_weights"], hint=HINTS["running_max_weights"], what="h_t")
 
 
 def check_input_gate(fn) -> CheckResult:
