@@ -31,3 +31,21 @@ def test_clip_by_norm_solution_keeps_direction_and_matches_package():
     clip_grad_norm(grads, 1.5)
     assert np.allclose(grads["g"], clipped)
     assert nb01.clip_by_norm(g, 100.0) is g
+
+
+def test_rnn_step_backward_reference_matches_the_package_and_a_written_out_answer_passes():
+    from lstm_helpers.numpy_rnn import rnn_step_backward, rnn_step_forward
+
+    rng = np.random.default_rng(3)
+    x, ph, Wx, Wh, b = (rng.normal(size=s) for s in [(2, 3), (2, 4), (3, 4), (4, 4), (4,)])
+    nh, cache = rnn_step_forward(x, ph, Wx, Wh, b)
+    dh = rng.normal(size=(2, 4))
+    for mine, theirs in zip(nb01.rnn_step_backward(dh, x, ph, Wx, Wh, nh), rnn_step_backward(dh, cache)):
+        assert np.allclose(mine, theirs)
+
+    def my_rnn_step_backward(dnext_h, x, prev_h, Wx, Wh, next_h):
+        da = dnext_h * (1 - np.tanh(np.arctanh(next_h)) ** 2)  # a different way to the same slope
+        return [da @ Wx.T, da @ Wh.T, np.einsum("nd,nh->dh", x, da), prev_h.T @ da, np.sum(da, axis=0)]
+
+    r = nb01.check_rnn_step_backward(my_rnn_step_backward)
+    assert r.passed and "`my_rnn_step_backward`" in r.message and "Centred differences agree" in r.message

@@ -25,3 +25,15 @@ def test_carousel_gradient_matches_the_package_lstm():
                             c0=rng.normal(size=(1, H)))
     dc0 = lstm_backward(np.zeros_like(h), cache, dc_last=np.ones((1, H)), return_dc0=True)[-1]
     np.testing.assert_allclose(dc0[0], nb02.carousel_gradient(cache["f"][0]), rtol=1e-12)
+
+
+def test_counter_checker_accepts_another_design():
+    import numpy as np
+
+    def my_counter():
+        Wx, Wh, b = nb02.counter_weights()
+        return Wx * 1.2, Wh, b * 1.2
+
+    r = nb02.check_counter_weights(my_counter)
+    assert r.passed and "`my_counter`" in r.message
+    assert nb02.counter_sequences().shape == (24, 40, 2) and np.all(nb02.counter_sequences().sum(-1) <= 1)

@@ -25,3 +25,11 @@ def test_cell_update_backward_matches_a_finite_difference():
             minus[k][idx] -= eps
             num[idx] = np.sum(dnext * (nb05.cell_update(*plus) - nb05.cell_update(*minus))) / (2 * eps)
         assert np.abs(num - grads[k]).max() < 1e-8
+
+
+def test_cell_jacobian_reference_matches_the_measured_jacobian():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    case = nb05._jacobian_case(rng, 3, 5)
+    assert np.abs(nb05.cell_jacobian_h(*case) - nb05.measured_cell_jacobian(*case)).max() < 1e-7

@@ -10,10 +10,24 @@ def test_lstm_cell_step_checker_accepts_the_packages_step():
 
 
 def test_hints_name_what_to_call():
-    assert "np.tanh(next_c)" in nb06.hint("output_gate_and_hidden")
+    assert "np.tanh(next_c)" in nb06.hint("output_gate_and_hidden")  # the second level names the formula
     assert "cell_update" in nb06.hint("lstm_cell_step")
 
 
 def test_lit_parts_follows_the_gates():
     assert nb06.lit_parts(0.9, 0.9, 0.9) == ["state", "input", "update", "output"]
     assert nb06.lit_parts(0.1, 0.1, 0.1) == []
+
+
+def test_latch_checker_accepts_another_design_and_runs_on_sequences_never_shown():
+    import numpy as np
+
+    def my_latch():
+        Wx, Wh, b = nb06.latch_weights()
+        Wx, b = Wx * 1.3, b * 1.3  # sharper gates, a slightly larger candidate weight
+        return Wx, Wh, b
+
+    r = nb06.check_latch_weights(my_latch)
+    assert r.passed and "`my_latch`" in r.message
+    x, tokens = nb06.latch_sequences()
+    assert x.shape == (24, 30, 4) and set(np.unique(tokens)) == {0, 1, 2, 3}

@@ -50,3 +50,10 @@ def test_numpy_to_torch_weights_solution_loads_into_nn_lstm():
     h, _ = lstm_forward(x, np.zeros((2, 4)), p["Wx"], p["Wh"], p["b"])
     out, _ = ref(torch.from_numpy(x))
     assert np.abs(out.detach().numpy() - h).max() < 1e-12
+
+
+def test_lstm_step_backward_reference_matches_the_package_and_centred_differences():
+    case = nb07._lstm_step_case(np.random.default_rng(2), 2, 3, 4)
+    for mine, theirs in zip(nb07.lstm_step_backward(*case), nb07._package_step_backward(*case)):
+        assert np.allclose(mine, theirs)
+    assert nb07._numerical_step_error(nb07.lstm_step_backward) < 1e-6
