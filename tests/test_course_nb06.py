@@ -10,8 +10,8 @@ def test_lstm_cell_step_checker_accepts_the_packages_step():
 
 
 def test_hints_name_what_to_call():
-    assert "np.tanh(next_c)" in nb06.hint("output_gate_and_hidden")  # the second level names the formula
-    assert "cell_update" in nb06.hint("lstm_cell_step")
+    assert "np.tanh(next_c)" in nb06.hint("output_gate_and_hidden", level=2)  # the second level names the formula
+    assert "cell_update" in nb06.hint("lstm_cell_step", level=2)
 
 
 def test_lit_parts_follows_the_gates():

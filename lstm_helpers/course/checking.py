@@ -143,11 +143,19 @@ class Hint(str):
         return str(self)
 
 
-def hint(name: str) -> str:
-    """The next hint level of exercise ``name`` (the first was in the unfinished message); then the way to the answer."""
+def hint(name: str, level: int | None = None) -> str:
+    """The next hint level of exercise ``name`` (the first was in the unfinished message); then the way to the answer.
+
+    ``level`` (1 = the first) asks for one level without moving on.
+    """
     levels = _lookup(HINTS, name)
-    k = _HINT_LEVEL.get(name, 0) + 1
-    _HINT_LEVEL[name] = k
+    if level is not None:
+        if not isinstance(level, int) or not 1 <= level <= len(levels):
+            raise ValueError(f"level: expected an int from 1 to {len(levels)}, got {level!r}")
+        k = level - 1
+    else:
+        k = _HINT_LEVEL.get(name, 0) + 1
+        _HINT_LEVEL[name] = k
     if k < len(levels):
         return Hint(f"Hint {k + 1} of {len(levels)} for {name}: {levels[k]}")
     return Hint(f"No more hints for {name}: show_solution({name!r}) shows the answer.")

@@ -55,8 +55,12 @@ HINTS = register_hints({
     ],
     "apply_gate": "each value is scaled by its own gate entry, so that 0 blocks it and 1 lets it "
                   "through unchanged; which elementwise operation does that?",
-    "carousel_gradient": "each step back multiplies by that step's forget gate: combine the T rows "
-                         "of f_values over the time axis (axis 0), one number per unit.",
+    "carousel_gradient": [
+        "along the cell state, C_t = f_t * C_(t-1) + (a write that does not depend on C_(t-1)). What does "
+        "one step back multiply the gradient by, and how do T such steps combine?",
+        "each step back multiplies by that step's forget gate: combine the T rows of f_values over the "
+        "time axis (axis 0), one number per unit.",
+    ],
 })
 
 def _counter_weights(*, i_on=("A",), f_bias=10.0, f_on_a=0.0, g_bias=10.0):

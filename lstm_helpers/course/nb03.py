@@ -36,8 +36,13 @@ def forget_bias_for(keep):
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
-    "forget_gate": ["which of the inputs x_t and h_(t-1) does the gate read, and why must its output lie between 0 and 1?", "compute x @ W_f + prev_h @ U_f + b_f, then squash it with `sigmoid`."],
-    "memory_after": "each step keeps the fraction f of what was there; apply that k times to c0.",
+    "forget_gate": [
+        "which of the inputs x_t and h_(t-1) does the gate read, and why must its output lie between 0 and 1?",
+        "compute x @ W_f + prev_h @ U_f + b_f, then squash it with `sigmoid`."],
+    "memory_after": [
+        "write out C_1, C_2 and C_3 for a gate that keeps the same fraction every step and nothing is "
+        "written. What is the pattern?",
+        "each step keeps the fraction f of what was there; apply that k times to c0."],
     "forget_bias_for": "invert keep = 1 / (1 + exp(-b)) for b, step by step: exp(-b) = ... , then take the log.",
 })
 

@@ -60,7 +60,8 @@ HINTS = register_hints({
         "what the cell holds at step t? (Look at the list of things a gate reads.)",
         "h_(t-1) is the maximum so far when o is always open, so a gate that computes K * (x_t - h_(t-1)) "
         "opens exactly on a new maximum; that needs a weight in Wh as well as in Wx.",
-        "i = sigmoid(K x - K h), f = sigmoid(-K x + K h) with K around 50, g = tanh(1.2 x) (h = tanh(C) squashes once more), o open (bias 10).",
+        "i = sigmoid(K x - K h), f = sigmoid(-K x + K h) with K around 50, g = tanh(1.2 x) (h = tanh(C) "
+        "squashes once more), o open (bias 10).",
     ],
     "write_backward": [
         "two steps back for each: from C_t to the value i (or g) that multiplies in the write, then from "
@@ -68,8 +69,16 @@ HINTS = register_hints({
         "its slope written with its output?",
         "dC_t/di = g and dC_t/dg = i; the slope of the sigmoid is i * (1 - i), of tanh 1 - g**2.",
     ],
-    "input_gate": ["the input gate decides how much to write, from nothing to all: which range must it have, and which inputs does it read?", "compute x @ W_i + prev_h @ U_i + b_i, then squash it with `sigmoid`."],
-    "candidate_state": ["the candidate is a proposed new value that must be able to move the cell down as well as up: which squash allows that?", "compute x @ W_c + prev_h @ U_c + b_c, then squash it with `np.tanh`."],
+    "input_gate": [
+        "the input gate decides how much to write, from nothing to all: which range must it have, and "
+        "which inputs does it read?",
+        "compute x @ W_i + prev_h @ U_i + b_i, then squash it with `sigmoid`.",
+    ],
+    "candidate_state": [
+        "the candidate is a proposed new value that must be able to move the cell down as well as up: "
+        "which squash allows that?",
+        "compute x @ W_c + prev_h @ U_c + b_c, then squash it with `np.tanh`.",
+    ],
 })
 
 def _write(i_slope="sigmoid", g_slope="tanh", other=True, swap=False):
@@ -100,7 +109,8 @@ MISTAKES = {
                 "is stored. Give it a negative weight on h_(t-1) in Wh, so it compares x_t with the maximum so far.",
                 _max_w(recurrent=False), symptom=lambda r: np.mean(np.abs(r["out"] - r["latest"])) < 0.05),
         Mistake("your cell never writes: the comparison has the wrong sign, so the input gate opens only "
-                "when x_t is below h_(t-1), and no value is below the starting 0. It must open when x_t is ABOVE h_(t-1).",
+                "when x_t is below h_(t-1), and no value is below the starting 0. It must open when x_t is ABOVE "
+                "h_(t-1).",
                 _max_w(sign=-1.0), symptom=lambda r: np.all(np.abs(r["c"]) < 0.05)),
         Mistake("the new maximum is added on top of the old one: when the input gate writes, the forget "
                 "gate must drop the old value (make f the opposite comparison of i).",

@@ -69,8 +69,15 @@ HINTS = register_hints({
         "a gate that opens on one flag: weight +20 on that flag, bias -10. A gate that closes on flags: "
         "bias +10, weight -20 on each of them. h = o * tanh(C) = tanh(tanh(v)), within 0.1 of v for |v| <= 0.5.",
     ],
-    "output_gate_and_hidden": ["the output gate is a gate like the others; then ask what h_t shows: which cell state (old or new), squashed how, and scaled by what?", "o = sigmoid(x @ W_o + prev_h @ U_o + b_o), then h = o * np.tanh(next_c); return o, h."],
-    "lstm_cell_step": ["you already have a function for every gate and for the two updates: in which order must they run, and which values does each need?", "call input_gate, forget_gate, candidate and output_gate with the stacked Wx, Wh, b "
+    "output_gate_and_hidden": [
+        "the output gate is a gate like the others; then ask what h_t shows: which cell state (old or "
+        "new), squashed how, and scaled by what?",
+        "o = sigmoid(x @ W_o + prev_h @ U_o + b_o), then h = o * np.tanh(next_c); return o, h.",
+    ],
+    "lstm_cell_step": [
+        "you already have a function for every gate and for the two updates: in which order must they run, "
+        "and which values does each need?",
+        "call input_gate, forget_gate, candidate and output_gate with the stacked Wx, Wh, b "
                       "(each picks its own block), then next_c = cell_update(prev_c, f, i, g) and "
                       "next_h = hidden_state(o, next_c); return next_h, next_c."],
 })

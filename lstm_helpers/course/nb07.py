@@ -100,8 +100,11 @@ HINTS = register_hints({
         "stack the four pre-activation gradients in the order i, f, g, o into da (N, 4H); from there it is "
         "the same affine backward as the RNN of notebook 01.",
     ],
-    "cell_state_grad": "two paths leave C_t: straight on to C_{t+1} (gradient dnext_c) and through "
-                       "h_t = o_t * tanh(C_t) (gradient dnext_h times dh_t/dC_t). Add them.",
+    "cell_state_grad": [
+        "in how many ways does C_t reach the loss? Follow each one forward from C_t.",
+        "two paths leave C_t: straight on to C_{t+1} (gradient dnext_c) and through "
+        "h_t = o_t * tanh(C_t) (gradient dnext_h times dh_t/dC_t). Add them.",
+    ],
     "find_bug_gate": "run `gate_block_errors(mystery_gates_backward)` and return the letter of the "
                      "gate whose block of db fails (relative error far above 1e-7).",
     "fixed_gates_backward": "copy `mystery_gates_backward` (show_source shows it), change the one line that "
