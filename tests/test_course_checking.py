@@ -129,7 +129,8 @@ def test_behaviour_checks_report_wrong_weight_shapes_and_results_carry_the_exerc
     r = nb06.check_latch_weights(lambda: (np.zeros((3, 4)), np.zeros((1, 4)), np.zeros(4)))
     assert not r.passed and "Wx has shape (3, 4); expected (4, 4)" in r.message
     bundle = nb06.check_latch_weights(nb06.latch_weights)._repr_mimebundle_()
-    assert bundle[checking.MIME] == {"exercise": "latch_weights", "passed": True}
+    assert bundle[checking.MIME] == {"exercise": "latch_weights", "passed": True, "worked_example": False}
+    assert check_forget_gate(checking.SOLUTIONS["forget_gate"])._repr_mimebundle_()[checking.MIME]["worked_example"]
 
 
 def _solution_lines(fn):

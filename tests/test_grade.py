@@ -6,7 +6,8 @@ import nbformat
 
 from lstm_helpers.tools import grade
 
-SETUP = "from lstm_helpers.course.nb03 import check_memory_after, check_forget_bias_for\nimport numpy as np"
+SETUP = ("from lstm_helpers.course.nb03 import check_forget_bias_for, check_forget_gate, check_memory_after, "
+         "forget_gate\nimport numpy as np\ncheck_forget_gate(forget_gate)  # a worked example: not graded")
 SOLVED = "def memory_after(f, k, c0):\n    return c0 * f ** k"
 UNSOLVED = "def memory_after(f, k, c0):\n    raise NotImplementedError"
 BIAS = "def my_bias(keep):\n    return np.log(keep / (1 - keep))"

@@ -31,6 +31,7 @@ COURSE_MODULES = tuple(f"lstm_helpers.course.nb{k:02d}" for k in range(11))
 
 SOLUTIONS: dict[str, Callable] = {}  # exercise name -> reference solution, filled by @solution
 HINTS: dict[str, list] = {}  # exercise name -> hint levels, filled by register_hints
+WORKED_EXAMPLES: set = set()  # exercise names a notebook shows solved (the one-line gate formulas): not graded
 _HINT_LEVEL: dict[str, int] = {}  # exercise name -> how many levels hint() has given so far
 MIME = "application/vnd.lstm-helpers.check+json"  # the grading command reads results from this output
 
@@ -49,7 +50,8 @@ class CheckResult:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": self.message,
-                MIME: {"exercise": self.exercise, "passed": self.passed}}
+                MIME: {"exercise": self.exercise, "passed": self.passed,
+                       "worked_example": self.exercise in WORKED_EXAMPLES}}
 
     def __bool__(self):
         return self.passed
@@ -98,6 +100,12 @@ def gate_variant(squash=None, *, bias=True, prev_h=True, sign=1.0) -> Callable:
 def solution(fn: Callable) -> Callable:
     """Decorator: register ``fn`` as the reference solution of the exercise of the same name."""
     SOLUTIONS[fn.__name__] = fn
+    return fn
+
+
+def worked_example(fn: Callable) -> Callable:
+    """Decorator (under ``@solution``): the notebook shows this one solved, so grading leaves it out."""
+    WORKED_EXAMPLES.add(fn.__name__)
     return fn
 
 

@@ -12,12 +12,13 @@ from ..activations import sigmoid
 from ..plots import LSTM_COLOR, RNN_COLOR
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
 from .checking import (CheckResult, Mistake, lstm_on_sequences, make_cases, register_hints, run_behaviour_check,
-                       run_check, solution)
+                       run_check, solution, worked_example)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
 
 @solution
+@worked_example  # shown solved in the notebook
 def apply_gate(gate, values):
     """A gate at work: gate (N, H) in (0, 1) scales values (N, H) entry by entry (0 blocks, 1 passes)."""
     return gate * values

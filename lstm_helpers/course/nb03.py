@@ -10,12 +10,14 @@ import numpy as np
 from ..activations import sigmoid
 from ..plots import GRU_COLOR, LSTM_COLOR, RNN_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import Case, CheckResult, Mistake, gate_variant, make_cases, register_hints, run_check, solution
+from .checking import (Case, CheckResult, Mistake, gate_variant, make_cases, register_hints, run_check, solution,
+                       worked_example)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
 
 @solution
+@worked_example  # shown solved in the notebook
 def forget_gate(x, prev_h, W_f, U_f, b_f):
     """f_t = sigmoid(x_t W_f + h_{t-1} U_f + b_f), with W_f (D, H), U_f (H, H), b_f (H,)."""
     return sigmoid(x @ W_f + prev_h @ U_f + b_f)

@@ -13,18 +13,20 @@ from ..activations import sigmoid
 from ..plots import LSTM_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
 from .checking import (CheckResult, Mistake, gate_variant, lstm_on_sequences, make_cases, register_hints,
-                       run_behaviour_check, run_check, solution)
+                       run_behaviour_check, run_check, solution, worked_example)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
 
 @solution
+@worked_example  # shown solved in the notebook
 def input_gate(x, prev_h, W_i, U_i, b_i):
     """i_t = sigmoid(x_t W_i + h_{t-1} U_i + b_i), with W_i (D, H), U_i (H, H), b_i (H,)."""
     return sigmoid(x @ W_i + prev_h @ U_i + b_i)
 
 
 @solution
+@worked_example  # shown solved in the notebook
 def candidate_state(x, prev_h, W_c, U_c, b_c):
     """c~_t = tanh(x_t W_c + h_{t-1} U_c + b_c), with W_c (D, H), U_c (H, H), b_c (H,)."""
     return np.tanh(x @ W_c + prev_h @ U_c + b_c)

@@ -12,12 +12,13 @@ from ..activations import sigmoid
 from ..numpy_lstm import lstm_step_forward
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
 from .checking import (CheckResult, Mistake, lstm_on_sequences, make_cases, register_hints, run_behaviour_check,
-                       run_check, solution)
+                       run_check, solution, worked_example)
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
 
 @solution
+@worked_example  # shown solved in the notebook
 def output_gate_and_hidden(x, prev_h, next_c, W_o, U_o, b_o):
     """o_t = sigmoid(x_t W_o + h_{t-1} U_o + b_o) and h_t = o_t * tanh(C_t); returns (o, h)."""
     o = sigmoid(x @ W_o + prev_h @ U_o + b_o)

@@ -19,14 +19,17 @@ from ..course.checking import MIME
 
 
 def results_of(nb: dict) -> dict:
-    """Exercise name -> passed, read from the checker outputs of an executed notebook (the last run counts)."""
+    """Exercise name -> passed, from the checker outputs of an executed notebook (the last run counts).
+
+    Worked examples (shown solved in the notebook) are left out.
+    """
     found = {}
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []):
             data = out.get("data", {}).get(MIME)
             if isinstance(data, str):
                 data = json.loads(data)
-            if isinstance(data, dict) and data.get("exercise"):
+            if isinstance(data, dict) and data.get("exercise") and not data.get("worked_example"):
                 found[data["exercise"]] = bool(data.get("passed"))
     return found
 
