@@ -79,3 +79,64 @@ def check_stabilised_gates(fn) -> CheckResult:
     result = run_check("stabilised_gates", fn, stabilised_gates, cases, STABILISED_GATES_MISTAKES,
                        hint="m = np.maximum(log_f + prev_m, a_i); then subtract m inside both exponentials.")
     return result
+
+
+# =================================================================================================
+# The widget's figure: one sLSTM unit against one LSTM unit, fed the same pre-activations
+
+
+def gate_scenario(write=6.0, forget_bias=3.0, T=40, switch=20):
+    """Pre-activations of a one-unit story: the candidate is +1 (tanh 0.76) until ``switch``, -1 after.
+
+    The input-gate pre-activation is 0 except at step ``switch``, where it is ``write``; the forget
+    pre-activation is ``forget_bias`` throughout. Returns (a_i, a_f, a_z), each of shape (T,).
+    """
+    a_i = np.zeros(T)
+    a_i[switch] = write
+    a_f = np.full(T, float(forget_bias))
+    a_z = np.where(np.arange(T) < switch, 1.0, -1.0)
+    return a_i, a_f, a_z
+
+
+def slstm_and_lstm_traces(a_i, a_f, a_z, forget_gate="sigmoid"):
+    """Run `xlstm.slstm_forward` and a sigmoid-gated LSTM cell on the same pre-activations (output gate 1).
+
+    The sLSTM sees them through an input of three features wired straight into its i, f, z blocks.
+    Returns dict with h_slstm (c / n), h_lstm (tanh(c)), c_lstm and the sLSTM's stabilised gates i', f'.
+    """
+    from ..xlstm import slstm_forward
+
+    T = len(a_i)
+    x = np.stack([a_i, a_f, a_z], axis=1)[None]  # (1, T, 3)
+    Wx = np.zeros((3, 4))
+    Wx[0, 0] = Wx[1, 1] = Wx[2, 2] = 1.0  # feature k -> gate block k (i, f, z); o from its bias only
+    b = np.array([0.0, 0.0, 0.0, 30.0])  # output gate sigmoid(30) = 1
+    h, cache = slstm_forward(x, np.zeros((1, 1)), Wx, np.zeros((1, 4)), b, forget_gate=forget_gate)
+    c = 0.0
+    c_lstm = np.zeros(T)
+    for t in range(T):
+        c = sigmoid(a_f[t]) * c + sigmoid(a_i[t]) * np.tanh(a_z[t])
+        c_lstm[t] = c
+    return {"h_slstm": h[0, :, 0], "h_lstm": np.tanh(c_lstm), "c_lstm": c_lstm, "i": cache["i"][0, :, 0],
+            "f": cache["f"][0, :, 0]}
+
+
+def draw_gate_story(ax=None, write=6.0, forget_bias=3.0):
+    """The widget's picture: how far one write at step 20 moves the memory, sLSTM against LSTM."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 4.2))
+    a_i, a_f, a_z = gate_scenario(write, forget_bias)
+    tr = slstm_and_lstm_traces(a_i, a_f, a_z)
+    t = np.arange(len(a_i))
+    ax.plot(t, np.tanh(a_z), color="0.6", ls=":", label="candidate $z_t$")
+    ax.plot(t, tr["h_slstm"], color="#9467bd", lw=2, label=r"sLSTM $h_t = c_t / n_t$ (exponential $i_t$)")
+    ax.plot(t, tr["h_lstm"], color="#1f77b4", lw=2, label=r"LSTM $h_t = \tanh(c_t)$ (sigmoid $i_t$)")
+    ax.axvline(20, color="k", lw=0.8, alpha=0.4)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_xlabel("time step t")
+    ax.set_title(f"One write at t = 20 with input pre-activation {write:g}, forget pre-activation {forget_bias:g}",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    return ax

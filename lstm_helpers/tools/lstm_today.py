@@ -78,6 +78,7 @@ class BenchConfig:
     repeats: int = 5
     threads: int = 1
     backward: bool = True
+    device: str = "cpu"
 
 
 def _make(method: str, D: int, H: int) -> nn.Module:
@@ -92,6 +93,9 @@ def time_once(method: str, model: nn.Module, x: torch.Tensor, backward: bool) ->
     """Seconds for one forward (and backward of the summed output) of ``model`` on ``x``."""
     for p in model.parameters():
         p.grad = None
+    cuda = x.device.type == "cuda"
+    if cuda:
+        torch.cuda.synchronize()
     t0 = time.perf_counter()
     if method.startswith("minlstm"):
         out = model(x, mode=method.split("_")[1])
@@ -99,6 +103,8 @@ def time_once(method: str, model: nn.Module, x: torch.Tensor, backward: bool) ->
         out = model(x)[0]
     if backward:
         out.sum().backward()
+    if cuda:  # GPU calls return before the work is done
+        torch.cuda.synchronize()
     return time.perf_counter() - t0
 
 
@@ -106,16 +112,18 @@ def run_bench(cfg: BenchConfig, *, verbose=False, command="", out_path=None) -> 
     """Time every method at every length: the minimum over ``repeats`` after one warm-up call."""
     torch.set_num_threads(cfg.threads)
     out = _meta(command, asdict(cfg))
+    if cfg.device.startswith("cuda"):
+        out["gpu"] = torch.cuda.get_device_name(torch.device(cfg.device))
     out.update(experiment="lstm_today_bench", complete=False, methods=METHODS, rows=[],
                note="min over repeats; the machine was shared with other jobs while this ran")
     start = time.perf_counter()
     for T in cfg.lengths:
         torch.manual_seed(0)
-        x = torch.randn(cfg.batch_size, T, cfg.input_size)
+        x = torch.randn(cfg.batch_size, T, cfg.input_size).to(cfg.device)
         row = {"T": T}
         for method in METHODS:
             torch.manual_seed(0)
-            model = _make(method, cfg.input_size, cfg.hidden_size)
+            model = _make(method, cfg.input_size, cfg.hidden_size).to(cfg.device)
             time_once(method, model, x, cfg.backward)  # warm-up
             times = [time_once(method, model, x, cfg.backward) for _ in range(cfg.repeats)]
             row[method] = min(times)
@@ -236,13 +244,14 @@ def main(argv=None):
     parser.add_argument("--out", help="results file (default results/lstm_today_bench.json or results/state_tracking.json)")
     parser.add_argument("--lengths", type=int, nargs="+", help="bench: sequence lengths")
     parser.add_argument("--repeats", type=int, help="bench: timed repeats per point (the minimum is kept)")
+    parser.add_argument("--device", help="bench: torch device (default cpu; cuda times with synchronisation)")
     parser.add_argument("--steps", type=int, help="state_tracking: training steps per run")
     parser.add_argument("--seeds", type=int, nargs="+", help="state_tracking: seeds")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     command = "python -m lstm_helpers.tools.lstm_today " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.experiment == "bench":
-        over = {k: v for k, v in (("repeats", args.repeats),) if v is not None}
+        over = {k: v for k, v in (("repeats", args.repeats), ("device", args.device)) if v is not None}
         if args.lengths:
             over["lengths"] = tuple(args.lengths)
         res = run_bench(BenchConfig(**over), verbose=not args.quiet, command=command, out_path=args.out or BENCH_PATH)
