@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import sigmoid
-from ..checkers import Case, CheckResult, Mistake, run_check
+from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
+from .checking import Case, CheckResult, Mistake, register_hints, run_check, solution
 
 # =================================================================================================
 # Exercise 1: one minLSTM step
@@ -19,6 +20,7 @@ def g_positive(x):
     return np.where(x >= 0, x + 0.5, sigmoid(x))
 
 
+@solution
 def minlstm_step(prev_h, k_f, k_i, k_h):
     """Reference: h_t = f' * h_{t-1} + i' * g(k_h) with f = sigmoid(k_f), i = sigmoid(k_i), f' + i' = 1."""
     f, i = sigmoid(k_f), sigmoid(k_i)
@@ -39,18 +41,26 @@ MINLSTM_STEP_MISTAKES = [
 ]
 
 
+HINTS = register_hints({
+    "minlstm_step": "f = sigmoid(k_f), i = sigmoid(k_i); divide both by (f + i); the candidate is g_positive(k_h).",
+    "stabilised_gates": "m = np.maximum(log_f + prev_m, a_i); then subtract m inside both exponentials "
+                        "(and add prev_m inside the forget gate's).",
+})
+
+
 def check_minlstm_step(fn) -> CheckResult:
     """Check a learner's ``minlstm_step(prev_h, k_f, k_i, k_h)`` on three cases (N, H differ)."""
     rng = np.random.default_rng(11)
     cases = [Case(tuple(rng.normal(0, 2, size=(N, H)) for _ in range(4))) for N, H in ((3, 5), (1, 1), (4, 2))]
-    return run_check("minlstm_step", fn, minlstm_step, cases, MINLSTM_STEP_MISTAKES,
-                     hint="f = sigmoid(k_f), i = sigmoid(k_i); divide both by (f + i); candidate g(k_h).")
+    return run_check("minlstm_step", fn, minlstm_step, cases, MISTAKES["minlstm_step"],
+                     hint=HINTS["minlstm_step"])
 
 
 # =================================================================================================
 # Exercise 2: the sLSTM's stabilised gates
 
 
+@solution
 def stabilised_gates(a_i, log_f, prev_m):
     """Reference: m_t = max(log f_t + m_{t-1}, a_i); i' = exp(a_i - m_t); f' = exp(log f_t + m_{t-1} - m_t)."""
     m = np.maximum(log_f + prev_m, a_i)
@@ -71,14 +81,17 @@ STABILISED_GATES_MISTAKES = [
 ]
 
 
+MISTAKES = {"minlstm_step": MINLSTM_STEP_MISTAKES, "stabilised_gates": STABILISED_GATES_MISTAKES}
+
+
 def check_stabilised_gates(fn) -> CheckResult:
     """Check a learner's ``stabilised_gates(a_i, log_f, prev_m)`` -> (i', f', m_t), including huge pre-activations."""
     rng = np.random.default_rng(12)
     cases = [Case((rng.normal(0, 3, (3, 4)), rng.normal(0, 3, (3, 4)), rng.normal(0, 3, (3, 4)))),
              Case((np.array([[500.0, -2.0]]), np.array([[0.5, 300.0]]), np.array([[1.0, 2.0]])))]
-    result = run_check("stabilised_gates", fn, stabilised_gates, cases, STABILISED_GATES_MISTAKES,
-                       hint="m = np.maximum(log_f + prev_m, a_i); then subtract m inside both exponentials.")
-    return result
+    with np.errstate(over="ignore", invalid="ignore"):  # a mistaken answer may overflow; the message says so
+        return run_check("stabilised_gates", fn, stabilised_gates, cases, MISTAKES["stabilised_gates"],
+                         hint=HINTS["stabilised_gates"])
 
 
 # =================================================================================================
