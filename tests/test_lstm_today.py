@@ -22,7 +22,7 @@ def test_bench_tiny_writes_a_complete_file(tmp_path):
     assert [r["T"] for r in on_disk["rows"]] == [8, 16]
     for row in on_disk["rows"]:
         for m in lt.METHODS:
-            assert 0 < row[m] <= row[m + "_median"]
+            assert 0 < row[m] <= row[m + "_median"] and row[m + "_wall"] > 0
     assert {"command", "versions", "date", "platform", "note"} <= set(on_disk)
     assert "shared" in on_disk["note"]
     assert len(lt.bench_table(on_disk).splitlines()) == 3

@@ -5,7 +5,7 @@
 
 Both write JSON atomically, with the command, versions, date and machine, after every finished
 row, so an interrupted run leaves a readable file ("complete": false). Times are the minimum over
-repeats (the least disturbed run: on a shared machine the others measure the neighbours too).
+repeats of the process's CPU time: on a shared machine wall-clock time also measures the neighbours.
 """
 
 from __future__ import annotations
@@ -89,14 +89,18 @@ def _make(method: str, D: int, H: int) -> nn.Module:
     return LoopLSTM(D, H, batch_first=True)
 
 
-def time_once(method: str, model: nn.Module, x: torch.Tensor, backward: bool) -> float:
-    """Seconds for one forward (and backward of the summed output) of ``model`` on ``x``."""
+def time_once(method: str, model: nn.Module, x: torch.Tensor, backward: bool) -> tuple[float, float]:
+    """Seconds for one forward (and backward of the summed output) of ``model`` on ``x``: (wall, cpu).
+
+    cpu is the process's CPU time (`time.process_time`): on a machine shared with other jobs it
+    leaves out the time this process waited for a core, which wall-clock time includes.
+    """
     for p in model.parameters():
         p.grad = None
     cuda = x.device.type == "cuda"
     if cuda:
         torch.cuda.synchronize()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if method.startswith("minlstm"):
         out = model(x, mode=method.split("_")[1])
     else:
@@ -105,17 +109,22 @@ def time_once(method: str, model: nn.Module, x: torch.Tensor, backward: bool) ->
         out.sum().backward()
     if cuda:  # GPU calls return before the work is done
         torch.cuda.synchronize()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def run_bench(cfg: BenchConfig, *, verbose=False, command="", out_path=None) -> dict:
-    """Time every method at every length: the minimum over ``repeats`` after one warm-up call."""
+    """Time every method at every length: the minimum over ``repeats`` after one warm-up call.
+
+    Each row holds, per method, the minimum CPU time (on a GPU: wall-clock time, as the GPU's work
+    is not the process's CPU time) and, under ``<method>_wall``, the minimum wall-clock time.
+    """
     torch.set_num_threads(cfg.threads)
     out = _meta(command, asdict(cfg))
     if cfg.device.startswith("cuda"):
         out["gpu"] = torch.cuda.get_device_name(torch.device(cfg.device))
     out.update(experiment="lstm_today_bench", complete=False, methods=METHODS, rows=[],
-               note="min over repeats; the machine was shared with other jobs while this ran")
+               note="min over repeats of the process's CPU time (wall-clock time on a GPU); "
+                    "the machine was shared with other jobs while this ran")
     start = time.perf_counter()
     for T in cfg.lengths:
         torch.manual_seed(0)
@@ -125,9 +134,10 @@ def run_bench(cfg: BenchConfig, *, verbose=False, command="", out_path=None) -> 
             torch.manual_seed(0)
             model = _make(method, cfg.input_size, cfg.hidden_size).to(cfg.device)
             time_once(method, model, x, cfg.backward)  # warm-up
-            times = [time_once(method, model, x, cfg.backward) for _ in range(cfg.repeats)]
-            row[method] = min(times)
-            row[method + "_median"] = float(np.median(times))
+            wall, cpu = zip(*(time_once(method, model, x, cfg.backward) for _ in range(cfg.repeats)))
+            row[method] = min(wall) if x.device.type == "cuda" else min(cpu)
+            row[method + "_median"] = float(np.median(wall if x.device.type == "cuda" else cpu))
+            row[method + "_wall"] = min(wall)
         out["rows"].append(row)
         if verbose:
             print(f"T={T:5d} " + "  ".join(f"{m} {row[m] * 1e3:9.2f} ms" for m in METHODS), flush=True)
