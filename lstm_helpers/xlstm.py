@@ -179,7 +179,10 @@ def slstm_backward(dh, cache):
 
 
 def init_slstm_params(D, H, *, seed=0, scale=0.5, dtype=np.float64):
-    """Random (Wx (D, 4H), Wh (H, 4H), b (4H,)) for an sLSTM, drawn from ``seed``: N(0, scale^2 / D) and N(0, scale^2 / H)."""
+    """Random (Wx (D, 4H), Wh (H, 4H), b (4H,)) for an sLSTM, drawn from ``seed``.
+
+    Wx ~ N(0, scale^2 / D), Wh ~ N(0, scale^2 / H), b = 0.
+    """
     rng = np.random.default_rng(seed)
     Wx = rng.normal(0, scale / np.sqrt(D), (D, 4 * H)).astype(dtype)
     Wh = rng.normal(0, scale / np.sqrt(H), (H, 4 * H)).astype(dtype)

@@ -120,7 +120,8 @@ def test_state_lstm_exact_at_every_length_with_the_chosen_lr(state):
 
 
 def test_state_lstm_13_of_15_runs_and_seed_4_failed(state):
-    """'at the two larger learning rates seed 4 never left chance (validation 0.49), so 13 of the 15 LSTM runs solved'."""
+    """'at the two larger learning rates seed 4 never left chance (validation 0.49), so 13 of the 15 LSTM runs
+    solved the task'."""
     runs = [r for r in state["runs"] if r["kind"] == "lstm"]
     solved = [r for r in runs if r["val"]["final"] > 0.99]
     failed = [r for r in runs if r["val"]["final"] <= 0.99]

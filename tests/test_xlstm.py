@@ -1,4 +1,7 @@
-"""sLSTM: hand-written backward against centred differences; the stabiliser changes nothing but overflow; mLSTM's two forms agree."""
+"""sLSTM: hand-written backward against centred differences; the stabiliser changes nothing but overflow.
+
+Also: mLSTM's recurrent and parallel forms agree.
+"""
 
 import numpy as np
 import pytest
@@ -45,6 +48,18 @@ def test_bias_gradient_and_the_input_bias_invariance(forget_gate):
                                         b.copy(), dh)
     assert np.max(np.abs(db[:H])) < 1e-12 and np.max(np.abs(num[:H])) < 1e-8
     assert rel_error(db[H:], num[H:]) < 1e-6
+
+
+def test_backward_without_the_stabiliser():
+    rng = np.random.default_rng(7)
+    Wx, Wh, b = params(3, 2, seed=3)
+    inputs = dict(x=rng.normal(size=(2, 4, 3)), h0=rng.normal(size=(2, 2)), Wx=Wx, Wh=Wh)
+
+    def fwd(x, h0, Wx, Wh):
+        return xl.slstm_forward(x, h0, Wx, Wh, b, stabilise=False)
+
+    errors = check_layer_gradients(fwd, lambda dh, cache: xl.slstm_backward(dh, cache)[:4], inputs)
+    assert max(errors.values()) < 1e-6, errors
 
 
 def test_step_backward_including_the_stabiliser():

@@ -70,7 +70,8 @@ def stabilised_gates(a_i, log_f, prev_m):
 STABILISED_GATES_MISTAKES = [
     Mistake("m_t forgets m_{t-1}: it is max(log f_t + m_{t-1}, i~_t), the running maximum of the log-weights.",
             lambda a, lf, pm: (np.exp(a - np.maximum(lf, a)), np.exp(lf + pm - np.maximum(lf, a)), np.maximum(lf, a))),
-    Mistake("f' needs + m_{t-1}: f' = exp(log f_t + m_{t-1} - m_t), because c_{t-1} was stored scaled by exp(-m_{t-1}).",
+    Mistake("f' needs + m_{t-1}: f' = exp(log f_t + m_{t-1} - m_t), because c_{t-1} was stored scaled "
+            "by exp(-m_{t-1}).",
             lambda a, lf, pm: (np.exp(a - np.maximum(lf + pm, a)), np.exp(lf - np.maximum(lf + pm, a)),
                                np.maximum(lf + pm, a))),
     Mistake("the gates are not stabilised: i' = exp(i~_t - m_t) and f' = exp(log f_t + m_{t-1} - m_t), not exp(i~_t).",

@@ -251,7 +251,8 @@ def summarise_state(results: dict) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("experiment", choices=["bench", "state_tracking"])
-    parser.add_argument("--out", help="results file (default results/lstm_today_bench.json or results/state_tracking.json)")
+    parser.add_argument("--out", help="results file (default results/lstm_today_bench.json or "
+                                      "results/state_tracking.json)")
     parser.add_argument("--lengths", type=int, nargs="+", help="bench: sequence lengths")
     parser.add_argument("--repeats", type=int, help="bench: timed repeats per point (the minimum is kept)")
     parser.add_argument("--device", help="bench: torch device (default cpu; cuda times with synchronisation)")
