@@ -8,7 +8,7 @@ y_t = (x_1 + ... + x_t) mod 2. An exact solution flips one bit of state whenever
 can do this (its gates see h_{t-1}); minLSTM and the diagonal recurrence update
 h_t = a_t * h_{t-1} + b_t with a_t > 0 chosen by x_t alone, so the state cannot flip sign, and a
 fixed readout can only decode parity for the counts it was trained on (Merrill et al. 2024 and
-Grazzi et al. 2025 analyse why).
+Grazzi et al. 2024 analyse why).
 """
 
 from __future__ import annotations
