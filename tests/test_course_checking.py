@@ -48,7 +48,8 @@ def test_reference_solution_passes_and_unfinished_gets_the_hint(name):
     assert r.passed, r.message
     r = check(_unfinished)
     assert not r.passed and r.mistake == "unfinished"
-    assert checking.first_hint(name) in r.message and f"hint({name!r})" in r.message
+    assert checking.first_hint(name) in r.message
+    assert (f"hint({name!r})" in r.message) if len(checking.HINTS[name]) > 1 else ("Hint:" in r.message)
     r = check(_stub_named_like_a_learner)
     assert "`my_exercise`" in r.message  # the learner's own function name, never the reference's
 
@@ -128,9 +129,15 @@ def test_behaviour_checks_report_wrong_weight_shapes_and_results_carry_the_exerc
 
     r = nb06.check_latch_weights(lambda: (np.zeros((3, 4)), np.zeros((1, 4)), np.zeros(4)))
     assert not r.passed and "Wx has shape (3, 4); expected (4, 4)" in r.message
-    bundle = nb06.check_latch_weights(nb06.latch_weights)._repr_mimebundle_()
-    assert bundle[checking.MIME] == {"exercise": "latch_weights", "passed": True, "worked_example": False}
-    assert check_forget_gate(checking.SOLUTIONS["forget_gate"])._repr_mimebundle_()[checking.MIME]["worked_example"]
+    assert nb06.check_latch_weights(nb06.latch_weights).exercise == "latch_weights"
+    assert "forget_gate" in checking.WORKED_EXAMPLES and "latch_weights" not in checking.WORKED_EXAMPLES
+
+
+def test_an_exercise_with_one_hint_keeps_the_plain_hint_message():
+    from lstm_helpers.course import nb08
+
+    r = nb08.check_mean_predictor_mse(_unfinished)
+    assert r.message == f"{checking.TODO} `_unfinished` is not written yet. Hint: {checking.first_hint('mean_predictor_mse')}"
 
 
 def _solution_lines(fn):
@@ -165,4 +172,4 @@ def test_no_committed_notebook_output_reveals_an_answer():
 
 
 # Notebooks whose owners have still to replace a revealing hint (the test above skips them; see the report of issue 12)
-NOT_MINE_YET = ("09_training_on_gpu.ipynb", "10_inside_a_trained_lstm.ipynb")
+NOT_MINE_YET = ("09_training_on_gpu.ipynb", "10_inside_a_trained_lstm.ipynb", "11_lstm_today.ipynb")

@@ -27,13 +27,12 @@ import numpy as np
 
 PASS, FAIL, TODO = "\u2705", "\u274c", "\u270f\ufe0f"
 
-COURSE_MODULES = tuple(f"lstm_helpers.course.nb{k:02d}" for k in range(11))
+COURSE_MODULES = tuple(f"lstm_helpers.course.nb{k:02d}" for k in range(12))
 
 SOLUTIONS: dict[str, Callable] = {}  # exercise name -> reference solution, filled by @solution
 HINTS: dict[str, list] = {}  # exercise name -> hint levels, filled by register_hints
 WORKED_EXAMPLES: set = set()  # exercise names a notebook shows solved (the one-line gate formulas): not graded
 _HINT_LEVEL: dict[str, int] = {}  # exercise name -> how many levels hint() has given so far
-MIME = "application/vnd.lstm-helpers.check+json"  # the grading command reads results from this output
 
 
 @dataclass
@@ -47,11 +46,6 @@ class CheckResult:
 
     def __repr__(self):
         return self.message
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.message,
-                MIME: {"exercise": self.exercise, "passed": self.passed,
-                       "worked_example": self.exercise in WORKED_EXAMPLES}}
 
     def __bool__(self):
         return self.passed
@@ -240,11 +234,20 @@ def describe_difference(got, want) -> str:
     return "the outputs differ from the reference"
 
 
+def _levels(name) -> int:
+    return len(HINTS.get(name, ())) if name else 0
+
+
 def unfinished(label: str, hint_text: str, name: str | None = None) -> CheckResult:
-    """The result for an exercise that still raises NotImplementedError: what to think about, and where more is."""
-    more = f" More: hint({name!r})." if name else ""
-    return CheckResult(False, f"{TODO} {label} is not written yet. Think about: {hint_text}{more}".rstrip(),
-                       "unfinished", name)
+    """The result for an exercise that still raises NotImplementedError: what to think about, and where more is.
+
+    An exercise with a single hint (not yet written in levels) keeps the plain "Hint: ..." message.
+    """
+    if _levels(name) > 1:
+        text = f"{TODO} {label} is not written yet. Think about: {hint_text} More: hint({name!r})."
+    else:
+        text = f"{TODO} {label} is not written yet. Hint: {hint_text}".rstrip()
+    return CheckResult(False, text, "unfinished", name)
 
 
 def crashed(label: str, exc: Exception, name: str | None = None) -> CheckResult:
@@ -295,7 +298,8 @@ def run_check(name: str, fn, reference, cases, mistakes=(), *, hint: str = "", r
                     return CheckResult(False, f"{FAIL} {label}: {m.message}{warning}", m.message, name)
             except Exception:  # a mistake model that does not apply to this case is skipped
                 continue
-        more = f" Think about: {think} More: hint({name!r})." if think else ""
+        more = ("" if not think else f" Think about: {think} More: hint({name!r})." if _levels(name) > 1
+                else f" Hint: {think}")
         return CheckResult(False, f"{FAIL} {label}: {describe_difference(got, want)}.{more}{warning}", "other", name)
     return CheckResult(True, f"{PASS} {label} is correct on all {len(cases)} test cases.{warning}", None, name)
 

@@ -45,7 +45,10 @@ HINTS = register_hints({
         "write out C_1, C_2 and C_3 for a gate that keeps the same fraction every step and nothing is "
         "written. What is the pattern?",
         "each step keeps the fraction f of what was there; apply that k times to c0."],
-    "forget_bias_for": "invert keep = 1 / (1 + exp(-b)) for b, step by step: exp(-b) = ... , then take the log.",
+    "forget_bias_for": [
+        "the bias goes INTO the sigmoid: with the inputs at zero the gate is sigmoid(b). Which b gives the "
+        "wanted fraction? You need the inverse of the sigmoid.",
+        "invert keep = 1 / (1 + exp(-b)) for b, step by step: exp(-b) = ... , then take the log."],
 })
 
 MISTAKES = {

@@ -105,12 +105,21 @@ HINTS = register_hints({
         "two paths leave C_t: straight on to C_{t+1} (gradient dnext_c) and through "
         "h_t = o_t * tanh(C_t) (gradient dnext_h times dh_t/dC_t). Add them.",
     ],
-    "find_bug_gate": "run `gate_block_errors(mystery_gates_backward)` and return the letter of the "
-                     "gate whose block of db fails (relative error far above 1e-7).",
-    "fixed_gates_backward": "copy `mystery_gates_backward` (show_source shows it), change the one line that "
-                            "the gradient check points at, and return da, dprev_c.",
-    "numpy_to_torch_weights": "nn.LSTM stores each weight as (4H, its input size), gates in the same order; it "
-                              "adds bias_ih and bias_hh, so their sum must be b. Return the four arrays.",
+    "find_bug_gate": [
+        "do not read the code for the bug: measure. Which tool of section 4 tells you, block by block, "
+        "which gradient is wrong?",
+        "run `gate_block_errors(mystery_gates_backward)` and return the letter of the "
+                     "gate whose block of db fails (relative error far above 1e-7)."],
+    "fixed_gates_backward": [
+        "you know which block is wrong; which two lines of the mystery compute that block's gradient? "
+        "Derive that gradient yourself from h_t = o_t * tanh(C_t) and compare.",
+        "copy `mystery_gates_backward` (show_source shows it), change the one line that "
+                            "the gradient check points at, and return da, dprev_c."],
+    "numpy_to_torch_weights": [
+        "compare the shapes: numpy multiplies x @ Wx with Wx (D, 4H), nn.LSTM computes x @ weight_ih.T. "
+        "And nn.LSTM has two biases where numpy has one: what must hold for them?",
+        "nn.LSTM stores each weight as (4H, its input size), gates in the same order; it "
+                              "adds bias_ih and bias_hh, so their sum must be b. Return the four arrays."],
 })
 
 

@@ -15,22 +15,30 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..course.checking import MIME
+
+
+CHECK_CALL = re.compile(r"^\s*check_(\w+)\(", re.MULTILINE)
 
 
 def results_of(nb: dict) -> dict:
-    """Exercise name -> passed, from the checker outputs of an executed notebook (the last run counts).
+    """Exercise name -> passed, from the checker cells of an executed notebook (the last run counts).
 
-    Worked examples (shown solved in the notebook) are left out.
+    A checker cell calls ``check_NAME(...)``; its shown result starts with the pass mark when the
+    exercise passed. Worked examples (shown solved in the notebook) are left out.
     """
+    from ..course import checking
+
+    checking._load_all()
     found = {}
     for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            data = out.get("data", {}).get(MIME)
-            if isinstance(data, str):
-                data = json.loads(data)
-            if isinstance(data, dict) and data.get("exercise") and not data.get("worked_example"):
-                found[data["exercise"]] = bool(data.get("passed"))
+        if cell.get("cell_type") != "code":
+            continue
+        names = [n for n in CHECK_CALL.findall("".join(cell.get("source", ""))) if n in checking.SOLUTIONS]
+        if len(names) != 1 or names[0] in checking.WORKED_EXAMPLES:
+            continue
+        shown = "".join("".join(out.get("data", {}).get("text/plain", "")) + "".join(out.get("text", ""))
+                        for out in cell.get("outputs", []))
+        found[names[0]] = shown.lstrip().startswith(checking.PASS)
     return found
 
 
