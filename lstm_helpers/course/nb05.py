@@ -10,12 +10,13 @@ import numpy as np
 
 from ..activations import sigmoid
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import CheckResult, Mistake, make_cases, register_hints, run_check, solution
+from .checking import CheckResult, Mistake, make_cases, register_hints, run_check, solution, worked_example
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
 
 @solution
+@worked_example  # shown solved in the notebook (the package's cell_update is shown in section 1)
 def cell_update(prev_c, f, i, g):
     """C_t = f_t * C_{t-1} + i_t * c~_t, all of shape (N, H)."""
     return f * prev_c + i * g
