@@ -320,3 +320,53 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+# ----------------------------------------------------------------------------------------------
+# One model on a fixed data set (notebook 09's sines)
+
+
+def train_regressor(model, x, y, *, x_val=None, y_val=None, steps: int = 300, batch_size: int = 64,
+                    lr: float = 1e-2, eval_interval: int = 50, seed: int = 0, progress: bool = False) -> dict:
+    """Fit a regression model (for example ``models.SequenceRegressor``) with Adam on mean squared error.
+
+    x (N, T, D) and y (N, horizon), numpy or torch, moved to the model's device; each update draws
+    ``batch_size`` rows with a generator seeded by ``seed``. Returns the team history: ``step`` and
+    ``train_loss`` for every update, ``eval_step`` and ``eval_loss`` every ``eval_interval`` updates
+    and at the end (when x_val, y_val are given). Global random state is left as it was.
+    """
+    for name, value in (("steps", steps), ("batch_size", batch_size), ("eval_interval", eval_interval)):
+        _check_positive_int(name, value)
+    device = next(model.parameters()).device
+    x = torch.as_tensor(x, dtype=torch.float32, device=device)
+    y = torch.as_tensor(y, dtype=torch.float32, device=device)
+    if x.ndim != 3 or y.ndim != 2 or len(x) != len(y):
+        raise ValueError(f"x, y: expected shapes (N, T, D) and (N, horizon), got {tuple(x.shape)} and {tuple(y.shape)}")
+    has_val = x_val is not None and y_val is not None
+    if has_val:
+        x_val = torch.as_tensor(x_val, dtype=torch.float32, device=device)
+        y_val = torch.as_tensor(y_val, dtype=torch.float32, device=device)
+    gen = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"step": [], "train_loss": [], "eval_step": [], "eval_loss": []}
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):  # dropout draws from the global generator: give it back
+        torch.manual_seed(seed)
+        model.train()
+        for step in range(1, steps + 1):
+            if progress and step % max(1, steps // 10) == 0:
+                print(f"step {step}/{steps}", flush=True)
+            idx = torch.randint(len(x), (min(batch_size, len(x)),), generator=gen).to(device)
+            loss = F.mse_loss(model(x[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            history["step"].append(step)
+            history["train_loss"].append(loss.item())
+            if has_val and (step % eval_interval == 0 or step == steps):
+                model.eval()
+                with torch.no_grad():
+                    history["eval_loss"].append(F.mse_loss(model(x_val), y_val).item())
+                history["eval_step"].append(step)
+                model.train()
+    return history
