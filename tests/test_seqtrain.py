@@ -161,3 +161,22 @@ def test_bad_model_arguments():
         st.StackedRecurrent("gru", 3, 2, 1, [0], variant="coupled_gates")
     with pytest.raises(ValueError, match="x, y: expected shapes"):
         st.train_regressor(SequenceRegressor(hidden_size=4), np.zeros((5, 3)), np.zeros((5, 1)))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_cells_match_pytorch_layers(cell):
+    # the same weights in nn.RNN / nn.LSTM / nn.GRU give the same last hidden state
+    H, D = 4, 3
+    model = st.StackedRecurrent(cell, H, D, 1, [0])
+    layer = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](D, H, batch_first=True)
+    with torch.no_grad():
+        layer.weight_ih_l0.copy_(model.Wx[0].T)
+        layer.weight_hh_l0.copy_(model.Wh[0].T)
+        layer.bias_ih_l0.copy_(model.b[0, 0])
+        layer.bias_hh_l0.zero_()
+        if cell == "gru":
+            layer.bias_hh_l0[2 * H:] = model.bhn[0, 0]
+    x = torch.randn(5, 7, D)
+    out, _ = layer(x)
+    expected = out[:, -1] @ model.Wy[0] + model.by[0]
+    torch.testing.assert_close(model(x.unsqueeze(0))[0], expected, rtol=1e-5, atol=1e-6)

@@ -41,13 +41,13 @@ class Config:
     """One experiment: these settings x lengths x seeds x learning rates, with one training budget."""
 
     task: str = "adding"
-    lengths: tuple = (50, 100)
+    lengths: tuple = (100, 50)
     settings: tuple = MAIN_SETTINGS
     seeds: tuple = (0, 1, 2, 3, 4)
     lrs: tuple = (3e-3, 1e-2)
     lstm_hidden: int = 16  # the other cells' sizes are matched to this LSTM's parameter count
-    steps: int = 1500
-    batch_size: int = 64
+    steps: int = 1000
+    batch_size: int = 32
     max_norm: float = 1.0
     eval_every: int = 50
     n_val: int = 500
@@ -58,7 +58,7 @@ class Config:
 
 EXPERIMENTS = {
     "sweep": ("results/longrange.json", Config()),
-    "recall": ("results/recall.json", Config(task="recall", lengths=(20, 60), steps=600)),
+    "recall": ("results/recall.json", Config(task="recall", lengths=(20, 60), steps=600, batch_size=64)),
     "card": ("results/adding1997.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
                                               lstm_hidden=4, steps=3000, batch_size=32, n_test=2560, eval_every=100,
                                               notes={"criterion": st.TASKS["adding1997"][3]})),
