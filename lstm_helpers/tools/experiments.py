@@ -84,11 +84,30 @@ def _meta(cfg: Config, name: str, command: str) -> dict:
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
-def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bool = False) -> dict:
-    """Train every (setting, length) of ``cfg``; choose each one's learning rate on validation; save as it goes."""
+def _train_one(cfg: Config, setting: str, length: int, hidden: int) -> tuple[list[dict], float]:
+    """One (setting, length): every seed x learning rate, each run marked ``chosen`` or not."""
+    torch.set_num_threads(cfg.threads)
+    t0 = time.perf_counter()
+    runs = st.train_stacked(setting, cfg.task, length, seeds=cfg.seeds, lrs=cfg.lrs, steps=cfg.steps,
+                            hidden=hidden, batch_size=cfg.batch_size, max_norm=cfg.max_norm,
+                            eval_every=cfg.eval_every, n_val=cfg.n_val, n_test=cfg.n_test)
+    lr = st.select_lr(runs)
+    for r in runs:
+        r["chosen"] = r["lr"] == lr
+    return runs, time.perf_counter() - t0
+
+
+def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bool = False, jobs: int = 1) -> dict:
+    """Train every (setting, length) of ``cfg``; choose each one's learning rate on validation; save as it goes.
+
+    ``jobs`` > 1 trains that many (setting, length) pairs at once in separate processes; the
+    results are the same, in the same order, as with one.
+    """
     for s in cfg.settings:
         if s not in st.SETTINGS:
             raise ValueError(f"settings: expected names from {sorted(st.SETTINGS)}, got {s!r}")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs: expected an int >= 1, got {jobs!r}")
     old_threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
@@ -96,24 +115,33 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
         hidden = hidden_sizes(cfg)
         out = _meta(cfg, name, command)
         out.update(complete=False, hidden_sizes=hidden, runs=[], chosen_lr={})
-        for length in cfg.lengths:
-            for setting in cfg.settings:
-                t0 = time.perf_counter()
-                runs = st.train_stacked(setting, cfg.task, length, seeds=cfg.seeds, lrs=cfg.lrs, steps=cfg.steps,
-                                        hidden=hidden[setting], batch_size=cfg.batch_size, max_norm=cfg.max_norm,
-                                        eval_every=cfg.eval_every, n_val=cfg.n_val, n_test=cfg.n_test)
-                lr = st.select_lr(runs)
-                out["chosen_lr"][f"{setting}@{length}"] = lr
-                for r in runs:
-                    r["chosen"] = r["lr"] == lr
-                out["runs"].extend(runs)
-                out["wall_time_s"] = round(time.perf_counter() - start, 1)
-                if verbose:
-                    ok = sum(r["solved"] for r in runs if r["chosen"])
-                    print(f"{setting:>20s} T={length:<4d} lr {lr:g}: {ok}/{len(cfg.seeds)} solved "
-                          f"({time.perf_counter() - t0:.0f} s)", flush=True)
-                if out_path is not None:
-                    save_results(out, out_path)
+        order = [(setting, length) for length in cfg.lengths for setting in cfg.settings]
+        done = {}
+
+        def record(key, runs, seconds):
+            done[key] = runs
+            out["runs"] = [r for k in order if k in done for r in done[k]]
+            out["chosen_lr"] = {f"{s}@{L}": next(r["lr"] for r in done[(s, L)] if r["chosen"])
+                                for s, L in order if (s, L) in done}
+            out["wall_time_s"] = round(time.perf_counter() - start, 1)
+            if verbose:
+                ok = sum(r["solved"] for r in runs if r["chosen"])
+                print(f"{key[0]:>20s} T={key[1]:<4d} lr {out['chosen_lr'][f'{key[0]}@{key[1]}']:g}: "
+                      f"{ok}/{len(cfg.seeds)} solved ({seconds:.0f} s)", flush=True)
+            if out_path is not None:
+                save_results(out, out_path)
+
+        if jobs == 1:
+            for key in order:
+                record(key, *_train_one(cfg, key[0], key[1], hidden[key[0]]))
+        else:
+            import concurrent.futures as cf
+            import multiprocessing as mp
+
+            with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(_train_one, cfg, s, L, hidden[s]): (s, L) for s, L in order}
+                for fut in cf.as_completed(futures):
+                    record(futures[fut], *fut.result())
         out["complete"] = True
         out["wall_time_s"] = round(time.perf_counter() - start, 1)
         if out_path is not None:
@@ -202,6 +230,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (overrides the default)")
     parser.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (overrides the default)")
     parser.add_argument("--threads", type=int, help="torch threads (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="train this many settings at once (processes)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     default_out, cfg = EXPERIMENTS[args.experiment]
@@ -213,7 +242,7 @@ def main(argv=None):
     cfg = Config(**{**asdict(cfg), **changes})
     out = args.out or str(ROOT / default_out)
     command = "python -m lstm_helpers.tools.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
-    results = run(args.experiment, cfg, out_path=out, command=command, verbose=not args.quiet)
+    results = run(args.experiment, cfg, out_path=out, command=command, verbose=not args.quiet, jobs=args.jobs)
     print(f"wrote {out} ({results['wall_time_s']:.0f} s)")
     return 0
 
