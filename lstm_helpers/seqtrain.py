@@ -257,7 +257,7 @@ def train_stacked(setting: str, task: str, length: int, *, seeds, lrs, steps: in
                 (recent_sq + [(err ** 2).mean(1)])[-n_recent:]
             if step >= n_recent:
                 done = torch.stack(recent_ok).all(0) & (torch.stack(recent_sq).mean(0) < 0.01)
-                for m in torch.flatnonzero(done).tolist():
+                for m in torch.nonzero(done).flatten().tolist():
                     if h97_at[m] is None:
                         h97_at[m] = step
                         lr_t[m] = 0.0  # stopped at the criterion, as in the paper: its weights stay as they are
