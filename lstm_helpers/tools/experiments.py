@@ -6,6 +6,7 @@ versions and the date (atomic writes, saved after every setting, ``"complete": t
     python -m lstm_helpers.tools.experiments sweep        # results/longrange.json  (adding problem)
     python -m lstm_helpers.tools.experiments recall       # results/recall.json     (notebook 01's task)
     python -m lstm_helpers.tools.experiments card         # results/adding1997.json (the 1997 definition)
+    python -m lstm_helpers.tools.experiments card16       # results/adding1997_h16.json (the same, 16 units)
     python -m lstm_helpers.tools.experiments ablations    # results/ablations.json  (Greff et al.'s variants)
     python -m lstm_helpers.tools.experiments budget       # results/budget.json     (T = 100, three times the updates)
 
@@ -63,6 +64,9 @@ EXPERIMENTS = {
     "card": ("results/adding1997.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
                                               lstm_hidden=4, steps=3000, batch_size=32, n_test=2560, eval_every=100,
                                               notes={"criterion": st.TASKS["adding1997"][3]})),
+    "card16": ("results/adding1997_h16.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
+                                                     lrs=(1e-2,), steps=2000, n_test=2560, eval_every=100,
+                                                     notes={"criterion": st.TASKS["adding1997"][3]})),
     "budget": ("results/budget.json", Config(lengths=(100,), settings=("rnn_orth", "lstm_fb0", "lstm_fb1"), lrs=(1e-2,),
                                              steps=3000, eval_every=100)),
     "ablations": ("results/ablations.json", Config(lengths=(50,), settings=ABLATION_SETTINGS, lrs=(1e-2,),
