@@ -146,3 +146,49 @@ def test_ablation_sentences():
     assert min(first["lstm_fb0"]) == 500 and max(first["lstm_fb0"]) == 850  # "500 to 850 updates"
     assert all(r["ci_high"] >= rows["lstm_fb0"]["ci_low"] for r in rows.values())  # intervals overlap
     assert len(abl["runs"]) == 30  # "we ran 30"
+
+
+def test_recall_sentences_lag_60_gated(recall):
+    # 01 s6, 05 s7: "the LSTMs (forget bias 0 and 1) and the GRU solved no seed at lag 20 or 60"
+    for s in ("lstm_fb0", "lstm_fb1", "gru"):
+        for lag in (20, 60):
+            assert solved(recall, s, lag) == 0
+    assert not any(r["solved"] for r in recall["runs"] if r["setting"] in ("lstm_fb0", "lstm_fb1", "gru"))
+    assert round(recall["wall_time_s"] / 60) == 41  # "the run took 41 minutes"
+
+
+def test_recall_accuracies_quoted(recall):
+    # "test accuracy stayed at chance (0.22 to 0.26), except the LSTM with forget bias 1 at lag 20 (0.49 to 0.73)"
+    for s in ("lstm_fb0", "lstm_fb1", "gru"):
+        for lag in (20, 60):
+            accs = [r["test_acc"] for r in ex.chosen_runs(recall, s, lag)]
+            lo, hi = (0.485, 0.735) if (s, lag) == ("lstm_fb1", 20) else (0.215, 0.265)
+            assert lo <= min(accs) and max(accs) <= hi, (s, lag, accs)
+
+
+def test_recall_sentences_08(recall):
+    # 08 s6: "the tanh RNN with PyTorch's initialisation 2 and 1 of 5"
+    assert solved(recall, "rnn", 20) == 2 and solved(recall, "rnn", 60) == 1
+
+
+def test_sweep_sentences_08(sweep):
+    # 08 s4 bullets
+    assert not any(r["solved"] for r in sweep["runs"] if r["setting"] in ("rnn", "rnn_orth"))  # none of 40 runs
+    assert sum(r["setting"] in ("rnn", "rnn_orth") for r in sweep["runs"]) == 40
+    med = {L: [r["median_test_loss"] for r in ex.summary(sweep) if r["setting"] in ("rnn", "rnn_orth") and r["length"] == L]
+           for L in (50, 100)}
+    assert all(0.1565 <= v < 0.1585 for v in med[50])  # "median 0.157 to 0.158 at T = 50"
+    assert all(0.171 <= v < 0.1725 for v in med[100])
+    assert (solved(sweep, "lstm_fb0", 50), solved(sweep, "lstm_fb0", 100)) == (5, 0)
+    assert (solved(sweep, "lstm_fb1", 50), solved(sweep, "lstm_fb1", 100)) == (3, 2)
+    rows = {(r["setting"], r["length"]): r for r in ex.summary(sweep)}
+    assert rows["rnn_orth", 50]["ci_high"] < rows["lstm_fb0", 50]["ci_low"]  # robust at T = 50
+    assert rows["lstm_fb1", 100]["ci_low"] <= rows["rnn_orth", 100]["ci_high"]  # not robust at T = 100
+    assert all(solved(sweep, s, L) == 5 for s in ("irnn", "gru") for L in (50, 100))
+    # learning curves: GRU leaves the plateau at 300-350 updates, IRNN 250-550, the two LSTM seeds at 800 and 1,000
+    first = {s: sorted(r["first_solved_step"] for r in ex.chosen_runs(sweep, s, 100) if r["first_solved_step"])
+             for s in ("gru", "irnn", "lstm_fb1")}
+    assert (min(first["gru"]), max(first["gru"])) == (300, 350)
+    assert (min(first["irnn"]), max(first["irnn"])) == (250, 550)
+    assert first["lstm_fb1"] == [800, 1000]
+    assert round(sweep["wall_time_s"] / 60) == 32  # "it took 32 minutes"
