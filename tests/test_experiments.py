@@ -192,3 +192,43 @@ def test_sweep_sentences_08(sweep):
     assert (min(first["irnn"]), max(first["irnn"])) == (250, 550)
     assert first["lstm_fb1"] == [800, 1000]
     assert round(sweep["wall_time_s"] / 60) == 32  # "it took 32 minutes"
+
+
+def test_budget_sentences():
+    res = ex.load_results(FILES["budget"])
+    assert res["settings"]["steps"] == 3000 and res["settings"]["lrs"] == [0.01]
+    assert [solved(res, s, 100) for s in ("rnn_orth", "lstm_fb0", "lstm_fb1")] == [0, 5, 5]
+    first = {s: sorted(r["first_solved_step"] for r in ex.chosen_runs(res, s, 100) if r["first_solved_step"])
+             for s in ("lstm_fb0", "lstm_fb1")}
+    assert (first["lstm_fb1"][0], first["lstm_fb1"][-1]) == (800, 1700)
+    assert (first["lstm_fb0"][0], first["lstm_fb0"][-1]) == (1100, 2000)
+    rnn = [r["test_loss"] for r in ex.chosen_runs(res, "rnn_orth", 100)]
+    assert 0.1705 <= min(rnn) and max(rnn) < 0.2065  # "between 0.171 and 0.206"
+    assert all(r["steps"] == 3000 for r in ex.chosen_runs(res, "rnn_orth", 100))
+    assert round(res["wall_time_s"] / 60) == 11
+    # the runs at lr 0.01 repeat the sweep's first 1,000 updates exactly
+    sweep = ex.load_results(FILES["sweep"])
+    for s in ("lstm_fb1",):
+        a = {r["seed"]: r["history"] for r in sweep["runs"] if r["setting"] == s and r["length"] == 100 and r["lr"] == 0.01}
+        b = {r["seed"]: r["history"] for r in res["runs"] if r["setting"] == s}
+        for seed in a:
+            n = a[seed]["eval_step"].index(1000) + 1
+            k = b[seed]["eval_step"].index(1000)
+            assert b[seed]["eval_loss"][k] == pytest.approx(a[seed]["eval_loss"][n - 1], rel=1e-5)
+
+
+def test_summary_and_card_sentences(sweep):
+    # 08 summary: "the GRU and the IRNN solved every seed at both lengths, within 250 to 550 updates"
+    firsts = [r["first_solved_step"] for s in ("gru", "irnn") for L in (50, 100) for r in ex.chosen_runs(sweep, s, L)]
+    assert None not in firsts and min(firsts) == 250 and max(firsts) == 550
+    counts = [r["n_params"] for r in sweep["runs"]]
+    assert (min(counts), max(counts)) == (1222, 1293)  # "1,222 to 1,293 weights"
+    # 08 s5: the 4-unit LSTM (117 weights) never reached the 1997 stopping rule within 96,000 sequences,
+    # stayed at the mean predictor's level, and got 2,153 to 2,178 of 2,560 test sequences wrong
+    card = ex.load_results(FILES["card"])
+    runs = ex.chosen_runs(card, "lstm_fb1", 100)
+    assert runs[0]["n_params"] == 117 and card["settings"]["steps"] * card["settings"]["batch_size"] == 96000
+    assert not any(r["solved"] for r in card["runs"])
+    assert all(max(r["history"]["eval_loss"]) < 0.0435 and min(r["history"]["eval_loss"]) > 0.037 for r in card["runs"])
+    wrong = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
+    assert (wrong[0], wrong[-1]) == (2153, 2178) and runs[0]["lr"] == 0.003

@@ -178,7 +178,7 @@ def load_results(path) -> dict:
         path = ROOT / path
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no results file here; `python -m lstm_helpers.tools.experiments "
-                                f"{{sweep,recall,card,ablations}}` writes them")
+                                f"<experiment>` writes them")
     return json.loads(path.read_text())
 
 
