@@ -232,3 +232,13 @@ def test_summary_and_card_sentences(sweep):
     assert all(max(r["history"]["eval_loss"]) < 0.0435 and min(r["history"]["eval_loss"]) > 0.037 for r in card["runs"])
     wrong = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
     assert (wrong[0], wrong[-1]) == (2153, 2178) and runs[0]["lr"] == 0.003
+
+
+def test_card16_sentences():
+    card = ex.load_results(FILES["card16"])
+    runs = ex.chosen_runs(card, "lstm_fb1", 100)
+    assert runs[0]["n_params"] == 1233 and card["settings"]["steps"] == 2000
+    assert card["settings"]["steps"] * card["settings"]["batch_size"] == 64000
+    assert not any(r["solved"] for r in card["runs"])  # "did not reach it within 64,000 sequences"
+    wrong = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
+    assert (wrong[0], wrong[-1]) == (2145, 2183)
