@@ -242,3 +242,8 @@ def test_card16_sentences():
     assert not any(r["solved"] for r in card["runs"])  # "did not reach it within 64,000 sequences"
     wrong = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
     assert (wrong[0], wrong[-1]) == (2145, 2183)
+
+
+def test_sweep_size_sentence(sweep):
+    # 08 s4: "60 networks per length, 120 in all"
+    assert len(sweep["runs"]) == 120 and all(sum(r["length"] == L for r in sweep["runs"]) == 60 for L in (50, 100))
