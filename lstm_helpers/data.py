@@ -92,6 +92,36 @@ def adding_problem(n: int, length: int, seed: int = 0):
     return x.astype(np.float32), y.astype(np.float32)
 
 
+def adding_problem_1997(n: int, min_length: int, seed: int = 0):
+    """The adding problem exactly as Hochreiter & Schmidhuber (1997, experiment 4) defined it.
+
+    Each sequence has its own length, an integer drawn from [T, T + T/10] (T = ``min_length``).
+    Channel 0 holds values from U(-1, 1); channel 1 is a marker: 1.0 at one of the first ten
+    steps (value X1) and at one other step among the first T/2 - 1 (value X2), -1.0 at the first
+    and the last step, 0 elsewhere (X1 is set to 0 when the first step is marked). The target is
+    0.5 + (X1 + X2) / 4, in [0, 1]; a sequence counts as processed correctly when the absolute
+    error at its end is below 0.04. Returns x (n, T + T // 10, 2) float32, zero-padded after each
+    sequence's end, y (n,) float32 and the lengths (n,) int64.
+    """
+    n = check_int("n", n, 1)
+    T = check_int("min_length", min_length, 22)  # the second marker needs T/2 - 1 > 10 positions
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(T, T + T // 10 + 1, size=n)
+    x = np.zeros((n, T + T // 10, 2))
+    rows = np.arange(n)
+    for r, L in zip(rows, lengths):
+        x[r, :L, 0] = rng.uniform(-1.0, 1.0, size=L)
+        x[r, 0, 1] = x[r, L - 1, 1] = -1.0
+    first = rng.integers(0, 10, size=n)
+    second = rng.integers(0, T // 2 - 2, size=n)  # one of the first T/2 - 1 positions other than `first`
+    second = second + (second >= first)
+    x[rows, first, 1] = 1.0
+    x[rows, second, 1] = 1.0
+    x[x[:, 0, 1] == 1.0, 0, 0] = 0.0  # a marked first step holds the value 0
+    y = 0.5 + (x[rows, first, 0] + x[rows, second, 0]) / 4.0
+    return x.astype(np.float32), y.astype(np.float32), lengths.astype(np.int64)
+
+
 def long_lag_recall(n: int, lag: int, n_symbols: int = 4, seed: int = 0, noise: bool = False):
     """Remember the first symbol across ``lag`` distractor steps, then name it.
 

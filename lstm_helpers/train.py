@@ -470,48 +470,6 @@ def _flush(pending: list, history: dict) -> None:
     pending.clear()
 
 
-def train_regressor(model, x, y, *, x_val=None, y_val=None, steps: int = 300, batch_size: int = 64,
-                    lr: float = 1e-2, eval_interval: int = 50, seed: int = 0, progress: bool = False) -> dict:
-    """Fit a ``SequenceRegressor`` with Adam on mean squared error, for notebook 09's sines.
-
-    x (N, T, 1) and y (N, horizon), numpy or torch, moved to the model's device. Returns
-    {"step", "train_loss"} per step and {"val_step", "val_loss"} every ``eval_interval`` steps
-    (when x_val, y_val are given).
-    """
-    device = next(model.parameters()).device
-    x = torch.as_tensor(x, dtype=torch.float32, device=device)
-    y = torch.as_tensor(y, dtype=torch.float32, device=device)
-    if x.ndim != 3 or y.ndim != 2 or len(x) != len(y):
-        raise ValueError(f"x, y: expected shapes (N, T, D) and (N, horizon), got {tuple(x.shape)} and {tuple(y.shape)}")
-    has_val = x_val is not None and y_val is not None
-    if has_val:
-        x_val = torch.as_tensor(x_val, dtype=torch.float32, device=device)
-        y_val = torch.as_tensor(y_val, dtype=torch.float32, device=device)
-    for name, value in (("steps", steps), ("batch_size", batch_size), ("eval_interval", eval_interval)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
-    set_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"step": [], "train_loss": [], "val_step": [], "val_loss": []}
-    model.train()
-    for step in tqdm(range(1, steps + 1), disable=not progress, desc="train"):
-        idx = torch.randint(len(x), (min(batch_size, len(x)),), generator=gen).to(device)
-        loss = F.mse_loss(model(x[idx]), y[idx])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        history["step"].append(step)
-        history["train_loss"].append(loss.item())
-        if has_val and (step % eval_interval == 0 or step == steps):
-            model.eval()
-            with torch.no_grad():
-                history["val_loss"].append(F.mse_loss(model(x_val), y_val).item())
-            history["val_step"].append(step)
-            model.train()
-    return history
-
-
 # ----------------------------------------------------------------------------------------------
 # Command line
 

@@ -1,237 +1,249 @@
-"""The long-range experiments at tiny sizes, the results files they write, and the committed results."""
+"""The long-range experiments: a tiny run of the command, and the committed results against every sentence
+that notebooks 01, 05 and 08 state about them."""
 
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
 
+from lstm_helpers import seqtrain as st
 from lstm_helpers.tools import experiments as ex
-from lstm_helpers.data import adding_problem
-from lstm_helpers.gradient_flow import torch_input_gradient_norms
 
 ROOT = Path(__file__).resolve().parents[1]
+FILES = {name: path for name, (path, _) in ex.EXPERIMENTS.items()}
 
 
-def tiny_adding(**changes):
-    cfg = dict(lengths=(4, 6), seeds=(0,), steps=6, n_test=64, eval_every=3, log_every=2, grad_length=6, n_grad=5,
-               stop_below=0.0, rnn_check_lrs=(1e-3,), rnn_check_lengths=(4,))
-    cfg.update(changes)
-    return ex.AddingConfig(**cfg)
+def test_tiny_run_writes_a_complete_file(tmp_path):
+    cfg = ex.Config(lengths=(6,), settings=("rnn", "lstm_fb1"), seeds=(0, 1), lrs=(1e-3, 1e-2), lstm_hidden=3,
+                    steps=3, batch_size=4, eval_every=2, n_val=8, n_test=8)
+    out = tmp_path / "r.json"
+    res = ex.run("sweep", cfg, out_path=out, command="test")
+    saved = json.loads(out.read_text())
+    assert saved["complete"] and saved["command"] == "test" and saved["selection"]["split"] == "validation"
+    assert len(saved["runs"]) == 2 * 2 * 2
+    for setting in ("rnn", "lstm_fb1"):
+        chosen = ex.chosen_runs(res, setting, 6)
+        assert len(chosen) == 2 and len({r["lr"] for r in chosen}) == 1
+        assert chosen[0]["lr"] == st.select_lr([r for r in res["runs"] if r["setting"] == setting])
+    rows = ex.summary(res)
+    assert {r["setting"] for r in rows} == {"rnn", "lstm_fb1"} and all(r["n_seeds"] == 2 for r in rows)
+    assert "setting" in ex.format_summary(res)
 
 
-def test_matched_sizes_have_similar_parameter_counts():
-    budget = ex.count_parameters(ex.AddingModel("lstm", 32))
-    for kind in ("rnn", "gru"):
-        H = ex.matched_hidden_size(kind, budget)
-        n = ex.count_parameters(ex.AddingModel(kind, H))
-        assert abs(n - budget) / budget < 0.03, (kind, H, n, budget)
-        # one unit more or less is further from the budget
-        for other in (H - 1, H + 1):
-            assert abs(ex.count_parameters(ex.AddingModel(kind, other)) - budget) >= abs(n - budget)
+def test_run_rejects_unknown_settings():
+    with pytest.raises(ValueError, match="settings: expected names from"):
+        ex.run("sweep", ex.Config(settings=("transformer",)))
 
 
-@pytest.mark.parametrize("kind,variant", [("rnn", "vanilla"), ("lstm", "vanilla"), ("gru", "vanilla"),
-                                          ("scratch", "vanilla"), ("scratch", "no_forget_gate"),
-                                          ("scratch", "no_output_tanh"), ("scratch", "coupled_gates"),
-                                          ("scratch", "no_output_gate")])
-def test_adding_model_output_shape(kind, variant):
-    model = ex.AddingModel(kind, 3, variant=variant)
-    x, _ = adding_problem(5, 7, seed=0)
-    assert model(torch.from_numpy(x)).shape == (5,)
+def test_cli_writes_where_asked(tmp_path):
+    out = tmp_path / "cli.json"
+    assert ex.main(["ablations", "--steps", "2", "--seeds", "0", "--lengths", "6", "--out", str(out), "--quiet"]) == 0
+    res = ex.load_results(out)
+    assert res["complete"] and res["command"].endswith(f"--out {out} --quiet")
+    with pytest.raises(FileNotFoundError, match="no results file"):
+        ex.load_results(tmp_path / "missing.json")
 
 
-def test_adding_model_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="kind: expected one of"):
-        ex.AddingModel("transformer", 3)
-    with pytest.raises(ValueError, match="variant: only kind='scratch'"):
-        ex.AddingModel("lstm", 3, variant="coupled_gates")
-    with pytest.raises(ValueError, match="forget_bias"):
-        ex.AddingModel("gru", 3, forget_bias=1.0)
+# ----------------------------------------------------------------------------------------------
+# The committed results files
 
 
-def test_forget_bias_reaches_both_lstm_kinds():
-    for kind in ("lstm", "scratch"):
-        torch.manual_seed(0)
-        plain = ex.AddingModel(kind, 4).rnn.bias_ih_l0.detach().clone()
-        torch.manual_seed(0)
-        biased = ex.AddingModel(kind, 4, forget_bias=1.0).rnn.bias_ih_l0.detach()
-        assert torch.allclose(biased[4:8] - plain[4:8], torch.ones(4))
-        assert torch.equal(biased[:4], plain[:4]) and torch.equal(biased[8:], plain[8:])
-
-
-def test_train_adding_is_seeded_and_records_its_curves():
-    a = ex.train_adding("lstm", 5, hidden_size=4, steps=7, n_test=200, eval_every=3, log_every=2, seed=3)
-    b = ex.train_adding("lstm", 5, hidden_size=4, steps=7, n_test=200, eval_every=3, log_every=2, seed=3)
-    assert a["final_test_mse"] == b["final_test_mse"]
-    c = a["curve"]
-    assert c["step"] == [2, 4, 6, 7] and len(c["train_loss"]) == 4
-    assert c["eval_step"] == [0, 3, 6, 7] and len(c["test_mse"]) == 4
-    assert a["final_test_mse"] == c["test_mse"][-1]
-    assert a["steps"] == a["max_steps"] == 7 and a["n_params"] == 4 * 4 * (2 + 4 + 2) + 5
-    assert abs(a["baseline_mse"] - 1 / 6) < 0.04  # 200 test sequences: the mean predictor's MSE
-
-
-def test_train_adding_stops_early_when_told():
-    run = ex.train_adding("rnn", 5, hidden_size=4, steps=50, n_test=50, eval_every=20, log_every=5, stop_below=1e9)
-    assert run["steps"] == 5 and run["max_steps"] == 50
-    assert run["curve"]["eval_step"] == [0, 5]
-
-
-def test_first_below():
-    assert ex.first_below([0, 100, 200], [0.2, 0.05, 0.01]) == 200
-    assert ex.first_below([0, 100], [0.2, 0.1]) is None
-
-
-def test_input_gradient_norms_match_the_full_jacobian():
-    torch.manual_seed(0)
-    x = torch.randn(3, 6, 2, dtype=torch.float64)
-    for layer in (torch.nn.RNN(2, 4, batch_first=True), torch.nn.LSTM(2, 4, batch_first=True),
-                  torch.nn.GRU(2, 4, batch_first=True)):
-        layer = layer.double()
-        norms = torch_input_gradient_norms(layer, x)
-        want = []
-        for n in range(3):
-            J = torch.autograd.functional.jacobian(lambda s: layer(s[None])[0][0, -1], x[n])  # (H, T, D)
-            want.append(J.pow(2).sum(dim=(0, 2)).sqrt())
-        assert norms.shape == (6,)
-        np.testing.assert_allclose(norms, torch.stack(want).mean(0).numpy(), rtol=1e-10)
-
-
-def test_input_gradient_norms_validate_inputs():
-    with pytest.raises(ValueError, match="batch_first"):
-        torch_input_gradient_norms(torch.nn.RNN(2, 3), np.zeros((1, 4, 2), dtype=np.float32))
-    with pytest.raises(ValueError, match=r"x: expected .*\(N, T, D\)"):
-        torch_input_gradient_norms(torch.nn.RNN(2, 3, batch_first=True), np.zeros((4, 2), dtype=np.float32))
-
-
-class _ExactAdder(torch.nn.Module):
-    """Adds the marked values: the solution, written by hand."""
-
-    def forward(self, x):
-        return (x[:, :, 0] * x[:, :, 1]).sum(dim=1)
-
-
-def test_marked_value_sensitivity_of_an_exact_solution():
-    x, _ = adding_problem(20, 9, seed=1)
-    first, second = ex.marked_value_sensitivity(_ExactAdder(), x)
-    assert first == pytest.approx(1.0) and second == pytest.approx(1.0)
-
-
-def test_run_adding_records_settings_seeds_and_versions(tmp_path):
-    path = tmp_path / "adding.json"
-    res = ex.run_adding(tiny_adding(), out_path=path)
-    assert res["complete"] and res["experiment"] == "adding_problem"
-    assert res["settings"]["seeds"] == (0,) and res["settings"]["steps"] == 6
-    assert set(res["versions"]) == {"python", "numpy", "torch"} and res["date"]
-    assert len(res["runs"]) == 2 * 3
-    assert set(res["gradient_norms"]) == {"rnn", "lstm", "gru"}
-    for g in res["gradient_norms"].values():
-        assert len(g["init"]) == len(g["trained"]) == 6
-    on_disk = ex.load_results(path)  # the last checkpoint is the complete file
-    assert on_disk["complete"] and len(on_disk["runs"]) == 6
-    assert [p.name for p in tmp_path.iterdir()] == ["adding.json"]  # no temporary files left behind
-    (check,) = res["rnn_lr_check"]
-    assert check["kind"] == "rnn" and check["lr"] == 1e-3 and check["length"] == 4
-
-
-def test_results_are_written_atomically(tmp_path, monkeypatch):
-    path = tmp_path / "r.json"
-    ex.save_results({"old": 1}, path)
-
-    def broken_dump(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(ex.json, "dump", broken_dump)
-    with pytest.raises(RuntimeError):
-        ex.save_results({"new": 2}, path)
-    assert json.loads(path.read_text()) == {"old": 1}
-    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
-
-
-def test_run_ablations_tiny():
-    cfg = ex.AblationConfig(length=4, variants=("vanilla", "coupled_gates", "gru"), seeds=(0, 1), hidden_size=3,
-                            steps=3, n_test=32, eval_every=2, log_every=1)
-    res = ex.run_ablations(cfg)
-    rows = ex.summarise(res)
-    assert [r["ablation"] for r in rows] == ["vanilla", "coupled_gates", "gru"]
-    assert all(r["n_seeds"] == 2 for r in rows)
-    assert {r["variant"] for r in res["runs"] if r["ablation"] == "coupled_gates"} == {"coupled_gates"}
-    assert rows[2]["n_params"] != rows[0]["n_params"] or rows[2]["hidden_size"] != 3
-
-
-def test_command_line_writes_the_file(tmp_path, capsys):
-    out = tmp_path / "a.json"
-    assert ex.main(["adding", "--out", str(out), "--steps", "2", "--lengths", "3", "--seeds", "0", "--quiet"]) == 0
-    res = json.loads(out.read_text())
-    assert res["complete"] and res["command"].endswith(f"adding --out {out} --steps 2 --lengths 3 --seeds 0 --quiet")
-    assert res["settings"]["lengths"] == [3] and len(res["runs"]) == 3
-    assert "wrote" in capsys.readouterr().out
-
-
-# ------------------------------------------------------------------------------------------------
-# The committed results files: structure, and numbers that agree with each other
-
-
-@pytest.fixture(scope="module", params=["results/adding_problem.json", "results/ablations.json"])
+@pytest.fixture(scope="module", params=sorted(FILES))
 def committed(request):
-    path = ROOT / request.param
-    assert path.is_file(), f"{request.param} is missing: python -m lstm_helpers.tools.experiments all"
-    return json.loads(path.read_text())
+    return ex.load_results(FILES[request.param])
 
 
-def _check_run(run, settings, solved_mse):
-    assert run["seed"] in settings["seeds"]
-    assert abs(run["baseline_mse"] - 1 / 6) < 0.02  # the mean predictor on 1000 test sequences
-    c = run["curve"]
-    assert run["final_test_mse"] == c["test_mse"][-1] and c["eval_step"][-1] == run["steps"]
-    assert run["steps"] <= settings["steps"] and c["step"][-1] == run["steps"]
-    assert run["solved"] == (run["final_test_mse"] < solved_mse)
-    assert run["first_solved_step"] == ex.first_below(c["eval_step"], c["test_mse"], solved_mse)
-    if run["steps"] < settings["steps"]:  # stopped early: only because the task was long solved
-        assert c["train_loss"][-1] < settings["stop_below"] and run["solved"]
+def test_committed_files_are_complete_and_reproducible(committed):
+    assert committed["complete"]
+    assert committed["command"].startswith("python -m lstm_helpers.tools.experiments ")
+    assert {"python", "numpy", "torch"} <= set(committed["versions"]) and committed["date"]
+    name = committed["experiment"]
+    default = ex.asdict(ex.EXPERIMENTS[name][1])
+    assert committed["settings"] == json.loads(json.dumps(default)), "file and command defaults disagree"
 
 
-def test_committed_results_structure_and_consistency(committed):
-    assert committed["complete"] is True
-    assert committed["command"].startswith(("python -m lstm_helpers.tools.experiments ", "python -m lstm_helpers.experiments "))
-    assert set(committed["versions"]) == {"python", "numpy", "torch"}
-    settings = committed["settings"]
-    n_seeds = len(settings["seeds"])
-    assert len(committed["runs"]) == n_seeds * (len(settings["lengths"]) * len(settings["kinds"])
-                                                if committed["experiment"] == "adding_problem"
-                                                else len(settings["variants"]))
-    for run in committed["runs"]:
-        _check_run(run, settings, committed["solved_mse"])
+def test_at_least_five_seeds_everywhere(committed):
+    s = committed["settings"]
+    assert len(s["seeds"]) >= 5
+    for setting in s["settings"]:
+        for length in s["lengths"]:
+            assert len(ex.chosen_runs(committed, setting, length)) == len(s["seeds"]), (setting, length)
 
 
-def test_committed_adding_results_compare_models_of_similar_size():
-    res = ex.load_results("results/adding_problem.json")
-    counts = {r["kind"]: r["n_params"] for r in res["runs"]}
-    assert max(counts.values()) / min(counts.values()) < 1.05
-    for kind, g in res["gradient_norms"].items():
-        assert len(g["trained"]) == len(g["init"]) == res["settings"]["grad_length"]
+def test_selection_never_reads_the_test_set(committed):
+    assert committed["selection"]["split"] == "validation"
+    assert committed["selection"]["val_seed"] != committed["selection"]["test_seed"]
+    s = committed["settings"]
+    for setting in s["settings"]:
+        for length in s["lengths"]:
+            runs = [r for r in committed["runs"] if r["setting"] == setting and r["length"] == length]
+            assert committed["chosen_lr"][f"{setting}@{length}"] == st.select_lr(runs)
+            # the chosen rate is what validation picks, whatever the test numbers say
+            shuffled = [{**r, "test_loss": -r["test_loss"]} for r in runs]
+            assert st.select_lr(shuffled) == st.select_lr(runs)
+
+
+def test_main_comparison_is_fair():
+    res = ex.load_results(FILES["sweep"])
     s = res["settings"]
-    assert len(res["rnn_lr_check"]) == len(s["seeds"]) * len(s["rnn_check_lengths"]) * len(s["rnn_check_lrs"])
-    for run in res["rnn_lr_check"]:
-        assert run["kind"] == "rnn" and run["lr"] in s["rnn_check_lrs"]
-        _check_run(run, s, res["solved_mse"])
+    assert {"rnn", "rnn_orth", "irnn", "lstm_fb0", "lstm_fb1", "gru"} <= set(s["settings"])
+    assert len(s["lrs"]) >= 2 and s["max_norm"] > 0  # every setting gets the same grid and clipping
+    counts = {r["setting"]: r["n_params"] for r in res["runs"]}
+    assert max(counts.values()) / min(counts.values()) < 1.06  # equal parameter counts, within 6 %
 
 
-def test_committed_results_support_the_notebook_text():
-    """Notebook 08 describes these outcomes in words; regenerated results that differ must update its text."""
-    res = ex.load_results("results/adding_problem.json")
-    rows = {(r["kind"], r["length"]): r for r in ex.summarise(res)}
-    lengths = res["settings"]["lengths"]
-    assert all(rows["rnn", T]["n_solved"] == 0 for T in lengths if T >= 20)
-    assert all(rows["lstm", T]["n_solved"] == 2 for T in lengths if T <= 100)
-    assert all(rows["gru", T]["n_solved"] == 2 for T in lengths)
-    best = {}  # the RNN's best final MSE over the three learning rates, per (length, seed)
-    for r in [r for r in res["runs"] if r["kind"] == "rnn"] + res["rnn_lr_check"]:
-        key = (r["length"], r["seed"])
-        best[key] = min(best.get(key, 1.0), r["final_test_mse"])
-    assert all(v < 0.04 for (T, _), v in best.items() if T <= 25 and T in res["settings"]["rnn_check_lengths"])
-    assert all(v > 0.15 for (T, _), v in best.items() if T >= 50)
-    abl = ex.load_results("results/ablations.json")
-    assert all(r["n_solved"] == r["n_seeds"] for r in ex.summarise(abl))
+# ----------------------------------------------------------------------------------------------
+# Every sentence the notebooks state about the results (01 section 6, 05 section 7, 08 sections 4-7)
+
+
+def solved(res, setting, length):
+    return ex.solved_count(res, setting, length)
+
+
+@pytest.fixture(scope="module")
+def recall():
+    return ex.load_results(FILES["recall"])
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return ex.load_results(FILES["sweep"])
+
+
+def test_recall_sentences(recall):
+    # 01 s6, 05 s7, 08 s6: at lag 20 the orthogonal RNN and the IRNN solve every seed, no gated network any
+    for s in ("rnn_orth", "irnn"):
+        assert solved(recall, s, 20) == 5
+    for s in ("lstm_fb0", "lstm_fb1", "gru"):
+        assert solved(recall, s, 20) == 0
+        # "no learning rate helped": not one of the ten runs (5 seeds x 2 rates) solved it
+        assert not any(r["solved"] for r in recall["runs"] if r["setting"] == s and r["length"] == 20)
+    # at lag 60 the orthogonal RNN and the IRNN solve 4 of 5 seeds, PyTorch's initialisation 1 of 5
+    assert solved(recall, "rnn_orth", 60) == 4 and solved(recall, "irnn", 60) == 4 and solved(recall, "rnn", 60) == 1
+    # the parameter counts quoted: about 1,500 each
+    assert all(1450 <= r["n_params"] <= 1550 for r in recall["runs"])
+
+
+def test_sweep_sentences_rnns(sweep):
+    # 08 s4: at T = 100 neither tanh RNN solves a seed, the IRNN solves all five
+    assert solved(sweep, "rnn", 100) == 0 and solved(sweep, "rnn_orth", 100) == 0
+    assert not any(r["solved"] for r in sweep["runs"] if r["setting"] in ("rnn", "rnn_orth") and r["length"] == 100)
+    assert solved(sweep, "irnn", 100) == 5
+    # 08 s2: parameter counts within 5 % of the LSTM's
+    counts = {r["setting"]: r["n_params"] for r in sweep["runs"]}
+    assert all(abs(n - counts["lstm_fb1"]) / counts["lstm_fb1"] < 0.05 for n in counts.values())
+    assert sweep["hidden_sizes"] == {"rnn": 33, "rnn_orth": 33, "irnn": 33, "lstm_fb0": 16, "lstm_fb1": 16, "gru": 19}
+
+
+def test_ablation_sentences():
+    abl = ex.load_results(FILES["ablations"])
+    rows = {r["setting"]: r for r in ex.summary(abl)}
+    counts = {s: (r["n_solved"], r["n_seeds"]) for s, r in rows.items()}
+    assert counts == {"lstm_fb0": (5, 5), "lstm_no_output_tanh": (5, 5), "lstm_coupled_gates": (5, 5),
+                      "lstm_no_output_gate": (4, 5), "lstm_fb1": (3, 5), "lstm_no_forget_gate": (3, 5)}
+    first = {s: [r["first_solved_step"] for r in ex.chosen_runs(abl, s, 50)] for s in rows}
+    assert max(first["lstm_coupled_gates"]) <= 300  # "every seed below the line by update 300"
+    assert min(first["lstm_fb0"]) == 500 and max(first["lstm_fb0"]) == 850  # "500 to 850 updates"
+    assert all(r["ci_high"] >= rows["lstm_fb0"]["ci_low"] for r in rows.values())  # intervals overlap
+    assert len(abl["runs"]) == 30  # "we ran 30"
+
+
+def test_recall_sentences_lag_60_gated(recall):
+    # 01 s6, 05 s7: "the LSTMs (forget bias 0 and 1) and the GRU solved no seed at lag 20 or 60"
+    for s in ("lstm_fb0", "lstm_fb1", "gru"):
+        for lag in (20, 60):
+            assert solved(recall, s, lag) == 0
+    assert not any(r["solved"] for r in recall["runs"] if r["setting"] in ("lstm_fb0", "lstm_fb1", "gru"))
+    assert round(recall["wall_time_s"] / 60) == 41  # "the run took 41 minutes"
+
+
+def test_recall_accuracies_quoted(recall):
+    # "test accuracy stayed at chance (0.22 to 0.26), except the LSTM with forget bias 1 at lag 20 (0.49 to 0.73)"
+    for s in ("lstm_fb0", "lstm_fb1", "gru"):
+        for lag in (20, 60):
+            accs = [r["test_acc"] for r in ex.chosen_runs(recall, s, lag)]
+            lo, hi = (0.485, 0.735) if (s, lag) == ("lstm_fb1", 20) else (0.215, 0.265)
+            assert lo <= min(accs) and max(accs) <= hi, (s, lag, accs)
+
+
+def test_recall_sentences_08(recall):
+    # 08 s6: "the tanh RNN with PyTorch's initialisation 2 and 1 of 5"
+    assert solved(recall, "rnn", 20) == 2 and solved(recall, "rnn", 60) == 1
+
+
+def test_sweep_sentences_08(sweep):
+    # 08 s4 bullets
+    assert not any(r["solved"] for r in sweep["runs"] if r["setting"] in ("rnn", "rnn_orth"))  # none of 40 runs
+    assert sum(r["setting"] in ("rnn", "rnn_orth") for r in sweep["runs"]) == 40
+    med = {L: [r["median_test_loss"] for r in ex.summary(sweep) if r["setting"] in ("rnn", "rnn_orth") and r["length"] == L]
+           for L in (50, 100)}
+    assert all(0.1565 <= v < 0.1585 for v in med[50])  # "median 0.157 to 0.158 at T = 50"
+    assert all(0.171 <= v < 0.1725 for v in med[100])
+    assert (solved(sweep, "lstm_fb0", 50), solved(sweep, "lstm_fb0", 100)) == (5, 0)
+    assert (solved(sweep, "lstm_fb1", 50), solved(sweep, "lstm_fb1", 100)) == (3, 2)
+    rows = {(r["setting"], r["length"]): r for r in ex.summary(sweep)}
+    assert rows["rnn_orth", 50]["ci_high"] < rows["lstm_fb0", 50]["ci_low"]  # robust at T = 50
+    assert rows["lstm_fb1", 100]["ci_low"] <= rows["rnn_orth", 100]["ci_high"]  # not robust at T = 100
+    assert all(solved(sweep, s, L) == 5 for s in ("irnn", "gru") for L in (50, 100))
+    # learning curves: GRU leaves the plateau at 300-350 updates, IRNN 250-550, the two LSTM seeds at 800 and 1,000
+    first = {s: sorted(r["first_solved_step"] for r in ex.chosen_runs(sweep, s, 100) if r["first_solved_step"])
+             for s in ("gru", "irnn", "lstm_fb1")}
+    assert (min(first["gru"]), max(first["gru"])) == (300, 350)
+    assert (min(first["irnn"]), max(first["irnn"])) == (250, 550)
+    assert first["lstm_fb1"] == [800, 1000]
+    assert round(sweep["wall_time_s"] / 60) == 32  # "it took 32 minutes"
+
+
+def test_budget_sentences():
+    res = ex.load_results(FILES["budget"])
+    assert res["settings"]["steps"] == 3000 and res["settings"]["lrs"] == [0.01]
+    assert [solved(res, s, 100) for s in ("rnn_orth", "lstm_fb0", "lstm_fb1")] == [0, 5, 5]
+    first = {s: sorted(r["first_solved_step"] for r in ex.chosen_runs(res, s, 100) if r["first_solved_step"])
+             for s in ("lstm_fb0", "lstm_fb1")}
+    assert (first["lstm_fb1"][0], first["lstm_fb1"][-1]) == (800, 1700)
+    assert (first["lstm_fb0"][0], first["lstm_fb0"][-1]) == (1100, 2000)
+    rnn = [r["test_loss"] for r in ex.chosen_runs(res, "rnn_orth", 100)]
+    assert 0.1705 <= min(rnn) and max(rnn) < 0.2065  # "between 0.171 and 0.206"
+    assert all(r["steps"] == 3000 for r in ex.chosen_runs(res, "rnn_orth", 100))
+    assert round(res["wall_time_s"] / 60) == 11
+    # the runs at lr 0.01 repeat the sweep's first 1,000 updates exactly
+    sweep = ex.load_results(FILES["sweep"])
+    for s in ("lstm_fb1",):
+        a = {r["seed"]: r["history"] for r in sweep["runs"] if r["setting"] == s and r["length"] == 100 and r["lr"] == 0.01}
+        b = {r["seed"]: r["history"] for r in res["runs"] if r["setting"] == s}
+        for seed in a:
+            n = a[seed]["eval_step"].index(1000) + 1
+            k = b[seed]["eval_step"].index(1000)
+            assert b[seed]["eval_loss"][k] == pytest.approx(a[seed]["eval_loss"][n - 1], rel=1e-5)
+
+
+def test_summary_and_card_sentences(sweep):
+    # 08 summary: "the GRU and the IRNN solved every seed at both lengths, within 250 to 550 updates"
+    firsts = [r["first_solved_step"] for s in ("gru", "irnn") for L in (50, 100) for r in ex.chosen_runs(sweep, s, L)]
+    assert None not in firsts and min(firsts) == 250 and max(firsts) == 550
+    counts = [r["n_params"] for r in sweep["runs"]]
+    assert (min(counts), max(counts)) == (1222, 1293)  # "1,222 to 1,293 weights"
+    # 08 s5: the 4-unit LSTM (117 weights) never reached the 1997 stopping rule within 96,000 sequences,
+    # stayed at the mean predictor's level, and got 2,153 to 2,178 of 2,560 test sequences wrong
+    card = ex.load_results(FILES["card"])
+    runs = ex.chosen_runs(card, "lstm_fb1", 100)
+    assert runs[0]["n_params"] == 117 and card["settings"]["steps"] * card["settings"]["batch_size"] == 96000
+    assert not any(r["solved"] for r in card["runs"])
+    assert all(max(r["history"]["eval_loss"]) < 0.0435 and min(r["history"]["eval_loss"]) > 0.037 for r in card["runs"])
+    wrong = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
+    assert (wrong[0], wrong[-1]) == (2153, 2178) and runs[0]["lr"] == 0.003
+
+
+def test_card16_sentences():
+    card = ex.load_results(FILES["card16"])
+    runs = ex.chosen_runs(card, "lstm_fb1", 100)
+    assert runs[0]["n_params"] == 1233 and card["settings"]["steps"] == 2000
+    assert card["settings"]["steps"] * card["settings"]["batch_size"] == 64000
+    assert not any(r["solved"] for r in card["runs"])  # "did not reach it within 64,000 sequences"
+    wrong = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
+    assert (wrong[0], wrong[-1]) == (2145, 2183)
+
+
+def test_sweep_size_sentence(sweep):
+    # 08 s4: "60 networks per length, 120 in all"
+    assert len(sweep["runs"]) == 120 and all(sum(r["length"] == L for r in sweep["runs"]) == 60 for L in (50, 100))

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from lstm_helpers import train as T
-from lstm_helpers.data import CharVocab, load_corpus, make_windows, sine_mixture, train_val_split
-from lstm_helpers.models import CharLSTM, SequenceRegressor
+from lstm_helpers.data import CharVocab, load_corpus, train_val_split
+from lstm_helpers.models import CharLSTM
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -197,16 +197,6 @@ def test_generate_shapes_and_determinism(corpus):
     assert isinstance(vocab.decode(a), str)
     with pytest.raises(ValueError, match="prefix_ids"):
         model.generate([], 5)
-
-
-def test_train_regressor_on_sines():
-    x, y = make_windows(sine_mixture(8, 80, seed=0), input_len=24, horizon=1)
-    torch.manual_seed(0)
-    model = SequenceRegressor(hidden_size=16)
-    hist = T.train_regressor(model, x, y, x_val=x[:64], y_val=y[:64], steps=60, lr=2e-2)
-    assert len(hist["train_loss"]) == 60 and hist["val_step"] == [50, 60]
-    assert np.mean(hist["train_loss"][-10:]) < 0.5 * np.mean(hist["train_loss"][:5])
-    assert model(torch.from_numpy(x[:3])).shape == (3, 1)
 
 
 def test_cli_tiny_preset(tmp_path):

@@ -110,110 +110,62 @@ def check_count_parameters(fn) -> CheckResult:
 # -------------------------------------------------------------------------------------------------
 # Figures of this notebook only
 
-KIND_STYLES = {"rnn": dict(color=RNN_COLOR, marker="o", label="RNN (tanh)"),
-               "lstm": dict(color=LSTM_COLOR, marker="s", label="LSTM"),
-               "gru": dict(color=GRU_COLOR, marker="^", label="GRU"),
-               "rnn_best_lr": dict(color=RNN_COLOR, marker="o", ls="--", mfc="white",
-                                   label="RNN, best of 3 learning rates")}
+SETTING_STYLES = {"rnn": dict(color=RNN_COLOR, ls=":", label="tanh RNN"),
+                  "rnn_orth": dict(color=RNN_COLOR, ls="--", label="tanh RNN, orthogonal"),
+                  "irnn": dict(color="#7f3b08", ls="-", label="IRNN (ReLU, identity)"),
+                  "lstm_fb0": dict(color=LSTM_COLOR, ls="--", label="LSTM, forget bias 0"),
+                  "lstm_fb1": dict(color=LSTM_COLOR, ls="-", label="LSTM, forget bias 1"),
+                  "gru": dict(color=GRU_COLOR, ls="-", label="GRU")}
 
 
-def _reference_lines(ax, solved=0.04, baseline=1 / 6):
-    ax.axhline(baseline, color="0.4", ls="--", lw=1, label=f"predict the mean ({baseline:.3f})")
-    ax.axhline(solved, color="0.4", ls=":", lw=1.2, label=f"solved ({solved:g})")
+def plot_learning_curves(results, length, *, settings=None, ax=None, chosen_only=True, title=None):
+    """Validation loss against the number of updates, one thin line per seed, for each setting at ``length``.
 
-
-def plot_mse_vs_length(runs, *, ax=None, title="Adding problem: final test MSE against sequence length",
-                       kinds=("rnn", "lstm", "gru"), solved=0.04, baseline=1 / 6):
-    """Final test MSE (log scale) against sequence length: one line per kind through the mean over
-    seeds, one dot per seed. ``runs`` is a list of dicts with 'kind', 'length', 'final_test_mse'."""
-    ax = axes_or_new(ax, figsize=(8, 4.2))
-    for kind in kinds:
-        mine = [r for r in runs if r["kind"] == kind]
-        if not mine:
-            continue
-        lengths = sorted({r["length"] for r in mine})
-        means = [np.mean([r["final_test_mse"] for r in mine if r["length"] == L]) for L in lengths]
-        style = dict(KIND_STYLES.get(kind, dict(label=kind)))
-        ax.plot(lengths, means, **style)
-        ax.scatter([r["length"] for r in mine], [r["final_test_mse"] for r in mine], s=14, alpha=0.45,
-                   color=style.get("color"))
-    _reference_lines(ax, solved, baseline)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    lengths = sorted({r["length"] for r in runs})
-    ax.set_xticks(lengths)
-    ax.set_xticklabels([str(L) for L in lengths])
-    ax.minorticks_off()
-    ax.set_xlabel("sequence length T")
-    ax.set_ylabel("test MSE (log scale)")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    return ax
-
-
-def plot_adding_curves(runs, *, ax=None, title=None, solved=0.04, baseline=1 / 6, label_key="kind", styles=None):
-    """Test MSE against training step (log y), one line per run; a run labelled by ``label_key``.
-
-    Runs sharing a label share a colour; later seeds are drawn thinner.
+    Reads a results file of `tools.experiments` (runs with a team-format ``history``); only the runs
+    with the learning rate the validation set chose, unless ``chosen_only=False``.
     """
     ax = axes_or_new(ax, figsize=(8, 4.2))
-    styles = styles or KIND_STYLES
-    seen = set()
-    for r in runs:
-        name = r[label_key]
-        style = styles.get(name, {})
-        label = style.get("label", name)
-        c = r["curve"]
-        ax.plot(c["eval_step"], c["test_mse"], color=style.get("color"), lw=1.8 if name not in seen else 0.9,
-                alpha=1.0 if name not in seen else 0.6,
-                label=None if name in seen else label)
-        seen.add(name)
-    _reference_lines(ax, solved, baseline)
+    settings = settings or results["settings"]["settings"]
+    for name in settings:
+        style = dict(SETTING_STYLES.get(name, dict(label=name)))
+        label = style.pop("label")
+        runs = [r for r in results["runs"] if r["setting"] == name and r["length"] == length
+                and (r["chosen"] or not chosen_only)]
+        for i, r in enumerate(runs):
+            h = r["history"]
+            ax.plot(h["eval_step"], h["eval_loss"], lw=1.3, alpha=0.75, label=None if i else f"{label} (lr {r['lr']:g})",
+                    **style)
     ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("test MSE (log scale)")
-    ax.set_title(title or "Learning curves")
+    ax.set_xlabel("updates")
+    ax.set_ylabel("validation loss (log scale)")
+    ax.set_title(title or f"Learning curves at T = {length}, every seed")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
     return ax
 
 
-def plot_ablation_bars(rows, *, ax=None, title="Ablations: final test MSE per variant", metric="final_test_mse",
-                       runs=None, order=None, solved=0.04, baseline=1 / 6):
-    """Horizontal bars, one per ablation, from `experiments.summarise` rows of an ablation results file.
-
-    metric 'final_test_mse': bar = mean over seeds on a log axis, with the success and mean-predictor
-    lines; metric 'first_solved_step': bar = median step at which the test MSE first fell below the
-    success line (seeds that never did are left out). ``runs`` (optional) adds one dot per seed.
-    """
-    if metric not in ("final_test_mse", "first_solved_step"):
-        raise ValueError(f"metric: expected 'final_test_mse' or 'first_solved_step', got {metric!r}")
+def plot_solved(rows, *, ax=None, title="Seeds solved, with 95 % Wilson intervals"):
+    """Fraction of seeds solved per setting and length, with its Wilson interval: rows from `experiments.summary`."""
     ax = axes_or_new(ax, figsize=(8, 4.2))
-    names = order or [r["ablation"] for r in rows]
-    by_name = {r["ablation"]: r for r in rows}
-    y = np.arange(len(names))[::-1]
-    key = "mean_mse" if metric == "final_test_mse" else "median_first_solved_step"
-    bars = [by_name[n][key] if by_name[n][key] is not None else np.nan for n in names]
-    colors = [GRU_COLOR if n == "gru" else LSTM_COLOR for n in names]
-    ax.barh(y, bars, color=colors, alpha=0.55, height=0.6)
-    if runs is not None:
-        for yy, n in zip(y, names):
-            vals = [r[metric] for r in runs if r["ablation"] == n and r[metric] is not None]
-            ax.scatter(vals, np.full(len(vals), yy), color="k", s=12, zorder=3,
-                       label="one seed" if n == names[0] else None)
-    ax.set_yticks(y)
-    ax.set_yticklabels([n.replace("_", " ") for n in names])
-    if metric == "final_test_mse":
-        ax.axvline(baseline, color="0.4", ls="--", lw=1, label=f"predict the mean ({baseline:.3f})")
-        ax.axvline(solved, color="0.4", ls=":", lw=1.2, label=f"solved ({solved:g})")
-        ax.set_xscale("log")
-        ax.set_xlabel("final test MSE (log scale; bar = mean over seeds)")
-    else:
-        ax.set_xlabel("training step (bar = median over seeds)")
+    lengths = sorted({r["length"] for r in rows})
+    names = list(dict.fromkeys(r["setting"] for r in rows))
+    width = 0.8 / max(1, len(names))
+    for j, name in enumerate(names):
+        style = SETTING_STYLES.get(name, dict(color=None, label=name))
+        for i, L in enumerate(lengths):
+            row = next((r for r in rows if r["setting"] == name and r["length"] == L), None)
+            if row is None:
+                continue
+            x = i + (j - (len(names) - 1) / 2) * width
+            frac = row["n_solved"] / row["n_seeds"]
+            ax.bar(x, frac, width=width * 0.9, color=style["color"], alpha=0.35 if style.get("ls") != "-" else 0.7,
+                   label=style["label"] if i == 0 else None, hatch="//" if style.get("ls") == "--" else None)
+            ax.errorbar(x, frac, yerr=[[frac - row["ci_low"]], [row["ci_high"] - frac]], color="k", lw=1, capsize=2)
+    ax.set_xticks(range(len(lengths)))
+    ax.set_xticklabels([f"T = {L}" for L in lengths])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("fraction of seeds solved")
     ax.set_title(title)
-    ax.grid(True, axis="x", alpha=0.3)
-    if runs is not None or metric == "final_test_mse":
-        ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(True, axis="y", alpha=0.3)
     return ax
-

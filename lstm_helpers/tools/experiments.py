@@ -1,15 +1,18 @@
-"""The long-range experiments of notebook 08: the adding problem across sequence lengths, LSTM ablations.
+"""The long-range experiments of notebooks 01, 05 and 08: RNN, LSTM and GRU at equal size, tuned alike.
 
-Every run is seeded and every results file records its settings, seeds and library versions, so the
-numbers the notebook shows come from one command:
+Every results file is written by one command and records that command, its settings, the library
+versions and the date (atomic writes, saved after every setting, ``"complete": true`` at the end):
 
-    python -m lstm_helpers.tools.experiments adding --out results/adding_problem.json
-    python -m lstm_helpers.tools.experiments ablations --out results/ablations.json
-    python -m lstm_helpers.tools.experiments all          # both, to their default files
+    python -m lstm_helpers.tools.experiments sweep        # results/longrange.json  (adding problem)
+    python -m lstm_helpers.tools.experiments recall       # results/recall.json     (notebook 01's task)
+    python -m lstm_helpers.tools.experiments card         # results/adding1997.json (the 1997 definition)
+    python -m lstm_helpers.tools.experiments card16       # results/adding1997_h16.json (the same, 16 units)
+    python -m lstm_helpers.tools.experiments ablations    # results/ablations.json  (Greff et al.'s variants)
+    python -m lstm_helpers.tools.experiments budget       # results/budget.json     (T = 100, three times the updates)
 
-The task (Hochreiter & Schmidhuber 1997, experiment 4, in the form of Le et al. 2015): two of T
-numbers from U(0, 1) are marked, the target is their sum. Predicting the mean, 1, gives
-MSE = Var(u1 + u2) = 1/6 ~ 0.167; we count the task as solved below a test MSE of 0.04.
+Each (setting, length) trains every seed x learning rate at once (`seqtrain.train_stacked`). The
+learning rate of a setting is chosen on the validation set (`seqtrain.select_lr`); the test set
+only reports the chosen runs.
 """
 
 from __future__ import annotations
@@ -20,342 +23,143 @@ import json
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
-from ..data import adding_problem
-from ..gradient_flow import torch_input_gradient_norms
-from ..train import count_parameters
+from .. import seqtrain as st
 from ..utils import atomic_write
 
-SOLVED_MSE = 0.04  # our success line; the 1997 paper's 0.04 bounded the absolute error of one sequence
-MEAN_PREDICTOR_MSE = 1 / 6  # Var(u1 + u2) with u ~ U(0, 1): always answering 1.0 scores this
-KINDS = ("rnn", "lstm", "gru", "scratch")  # scratch: lstm_helpers.torch_lstm.LSTM, for the ablations
-TEST_SEED = 2024  # the held-out test set of each length; training batches use other seeds
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# ----------------------------------------------------------------------------------------------
-# Models
-
-
-class AddingModel(nn.Module):
-    """A recurrent layer over (N, T, D) and a linear readout of its last output: forward -> (N,).
-
-    kind: 'rnn' (nn.RNN, tanh), 'lstm' (nn.LSTM), 'gru' (nn.GRU) or 'scratch' (our
-    `torch_lstm.LSTM`, which takes ``variant``). ``forget_bias`` is added to the forget-gate bias
-    of the two LSTM kinds at initialisation.
-    """
-
-    def __init__(self, kind: str, hidden_size: int, input_size: int = 2, *, variant: str = "vanilla",
-                 forget_bias: float = 0.0):
-        super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
-        if kind != "scratch" and variant != "vanilla":
-            raise ValueError(f"variant: only kind='scratch' has variants, got variant={variant!r} with kind={kind!r}")
-        if forget_bias and kind not in ("lstm", "scratch"):
-            raise ValueError(f"forget_bias: only the LSTM kinds have a forget gate, got kind={kind!r}")
-        self.kind, self.variant, self.forget_bias = kind, variant, float(forget_bias)
-        if kind == "rnn":
-            self.rnn = nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True)
-        elif kind == "lstm":
-            self.rnn = nn.LSTM(input_size, hidden_size, batch_first=True)
-            if forget_bias:
-                from ..models import add_forget_bias
-
-                add_forget_bias(self.rnn, forget_bias)
-        elif kind == "gru":
-            self.rnn = nn.GRU(input_size, hidden_size, batch_first=True)
-        else:
-            from ..torch_lstm import LSTM
-
-            self.rnn = LSTM(input_size, hidden_size, batch_first=True, variant=variant, forget_bias=forget_bias)
-        self.head = nn.Linear(hidden_size, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.rnn(x)  # (N, T, H)
-        return self.head(out[:, -1]).squeeze(-1)  # (N,)
-
-
-def matched_hidden_size(kind: str, n_params: int, input_size: int = 2) -> int:
-    """The hidden size whose `AddingModel` of ``kind`` has the parameter count closest to ``n_params``.
-
-    Each gate block of PyTorch's layers holds H (D + H + 2) numbers (two biases); an RNN has one
-    block, a GRU three and an LSTM four, and the readout adds H + 1.
-    """
-    blocks = {"rnn": 1, "gru": 3, "lstm": 4, "scratch": 4}
-    if kind not in blocks:
-        raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
-
-    def count(H):
-        return blocks[kind] * H * (input_size + H + 2) + H + 1
-
-    return min(range(1, 4096), key=lambda H: (abs(count(H) - n_params), H))
-
-
-# ----------------------------------------------------------------------------------------------
-# Training one model on the adding problem
-
-
-def _mse(model, x, y) -> float:
-    with torch.no_grad():
-        return float(((model(x) - y) ** 2).mean())
-
-
-def first_below(steps, values, threshold=SOLVED_MSE):
-    """The first step whose value is below ``threshold``, or None if none is."""
-    for s, v in zip(steps, values):
-        if v < threshold:
-            return int(s)
-    return None
-
-
-def train_adding(kind: str, length: int, *, hidden_size: int, steps: int, batch_size: int = 64, lr: float = 1e-2,
-                 grad_clip: float | None = 1.0, seed: int = 0, n_test: int = 1000, eval_every: int = 100,
-                 log_every: int = 25, stop_below: float = 0.0, variant: str = "vanilla",
-                 forget_bias: float = 0.0) -> dict:
-    """Train an `AddingModel` for a fixed number of Adam steps; return its curves, final test MSE and model.
-
-    Every step draws a fresh batch (seed ``1_000_000 * (seed + 1) + step``), so the model never sees
-    the held-out test set (``n_test`` sequences of seed ``TEST_SEED``). The training loss is
-    averaged over windows of ``log_every`` steps; the test MSE is measured every ``eval_every`` steps
-    and at the end. Training stops early once a logged training-loss average is below
-    ``stop_below`` (0: never), which saves the time of runs that have long solved the task; the
-    training batches are fresh samples, so that average estimates the test error without touching
-    the test set. The returned dict holds plain numbers and lists, plus the trained 'model'.
-    """
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-    torch.manual_seed(seed)
-    model = AddingModel(kind, hidden_size, variant=variant, forget_bias=forget_bias)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    x_test, y_test = (torch.from_numpy(a) for a in adding_problem(n_test, length, seed=TEST_SEED))
-    baseline = float(((y_test - 1.0) ** 2).mean())  # the mean predictor on the same test set
-    curve = {"step": [], "train_loss": [], "eval_step": [0], "test_mse": [_mse(model, x_test, y_test)]}
-    window, last = [], steps
-    for step in range(1, steps + 1):
-        # batch
-        xb, yb = (torch.from_numpy(a) for a in adding_problem(batch_size, length, seed=1_000_000 * (seed + 1) + step))
-        # forward, backward, clip, step
-        loss = ((model(xb) - yb) ** 2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        opt.step()
-        # log
-        window.append(loss.item())
-        stop = False
-        if step % log_every == 0 or step == steps:
-            curve["step"].append(step)
-            curve["train_loss"].append(float(np.mean(window)))
-            window = []
-            stop = curve["train_loss"][-1] < stop_below
-        if step % eval_every == 0 or step == steps or stop:
-            curve["eval_step"].append(step)
-            curve["test_mse"].append(_mse(model, x_test, y_test))
-        if stop:
-            last = step
-            break
-    final = curve["test_mse"][-1]
-    return {"kind": kind, "variant": variant, "forget_bias": float(forget_bias), "length": length, "seed": seed,
-            "hidden_size": hidden_size, "n_params": count_parameters(model), "steps": last, "max_steps": steps,
-            "final_test_mse": final, "baseline_mse": baseline, "solved": bool(final < SOLVED_MSE),
-            "first_solved_step": first_below(curve["eval_step"], curve["test_mse"]),
-            "curve": curve, "model": model}
-
-
-def marked_value_sensitivity(model: AddingModel, x: np.ndarray) -> tuple[float, float]:
-    """Mean d(prediction)/d(marked value), for the first and the second marked number.
-
-    The answer is u1 + u2, so a model that solves the task has both near 1; a model that forgot
-    the first number has the first near 0. x: (N, T, 2) from `adding_problem`.
-    """
-    xt = torch.as_tensor(x).clone().requires_grad_(True)
-    model.zero_grad(set_to_none=True)
-    model(xt).sum().backward()
-    grad = xt.grad[:, :, 0].numpy()  # (N, T): d prediction / d value at every step
-    marks = x[:, :, 1] > 0.5
-    first = marks.argmax(axis=1)
-    second = x.shape[1] - 1 - marks[:, ::-1].argmax(axis=1)
-    rows = np.arange(len(x))
-    return float(grad[rows, first].mean()), float(grad[rows, second].mean())
-
-
-# ----------------------------------------------------------------------------------------------
-# The two experiments
+MAIN_SETTINGS = ("rnn", "rnn_orth", "irnn", "lstm_fb0", "lstm_fb1", "gru")
+ABLATION_SETTINGS = ("lstm_fb0", "lstm_fb1", "lstm_no_forget_gate", "lstm_no_output_tanh", "lstm_coupled_gates",
+                     "lstm_no_output_gate")
 
 
 @dataclass
-class AddingConfig:
-    """Settings of the length sweep: each kind at each length and seed, same optimiser and budget."""
+class Config:
+    """One experiment: these settings x lengths x seeds x learning rates, with one training budget."""
 
-    lengths: tuple = (10, 15, 20, 25, 50, 100, 200, 400)
-    kinds: tuple = ("rnn", "lstm", "gru")
-    seeds: tuple = (0, 1)
-    lstm_hidden: int = 32  # the RNN's and the GRU's sizes are matched to this LSTM's parameter count
-    steps: int = 2000
-    batch_size: int = 64
-    lr: float = 1e-2
-    grad_clip: float = 1.0
-    n_test: int = 1000
-    eval_every: int = 100
-    log_every: int = 25
-    stop_below: float = 0.005  # an eighth of the success line: the task is long solved
-    grad_length: int = 100  # the length at which gradient norms of the trained models are stored
-    # Was the RNN's learning rate to blame? Extra RNN runs at these rates and lengths, every seed.
-    rnn_check_lrs: tuple = (1e-3, 3e-3)
-    rnn_check_lengths: tuple = (10, 15, 20, 25, 50, 100)
-    n_grad: int = 100  # test sequences averaged in the gradient norms
-    threads: int = 1
-
-
-@dataclass
-class AblationConfig:
-    """Settings of the ablation study: each variant of our LSTM on one adding-problem length."""
-
-    length: int = 50
-    variants: tuple = ("vanilla", "forget_bias_1", "no_forget_gate", "no_output_tanh", "coupled_gates",
-                       "no_output_gate", "gru")
-    seeds: tuple = (0, 1, 2)
-    hidden_size: int = 32
+    task: str = "adding"
+    lengths: tuple = (100, 50)
+    settings: tuple = MAIN_SETTINGS
+    seeds: tuple = (0, 1, 2, 3, 4)
+    lrs: tuple = (3e-3, 1e-2)
+    lstm_hidden: int = 16  # the other cells' sizes are matched to this LSTM's parameter count
     steps: int = 1000
-    batch_size: int = 64
-    lr: float = 1e-2
-    grad_clip: float = 1.0
-    n_test: int = 1000
+    batch_size: int = 32
+    max_norm: float = 1.0
     eval_every: int = 50
-    log_every: int = 25
-    stop_below: float = 0.005
+    n_val: int = 500
+    n_test: int = 1000
     threads: int = 1
+    notes: dict = field(default_factory=dict)
 
 
-# name in AblationConfig.variants -> (what it is, AddingModel keyword arguments)
-ABLATIONS = {
-    "vanilla": ("standard LSTM, forget bias 0 (PyTorch's default)", dict(kind="scratch")),
-    "forget_bias_1": ("standard LSTM, forget bias 1 (Gers et al. 2000; Jozefowicz et al. 2015)",
-                      dict(kind="scratch", forget_bias=1.0)),
-    "no_forget_gate": ("f fixed at 1 (the 1997 LSTM)", dict(kind="scratch", variant="no_forget_gate")),
-    "no_output_tanh": ("h = o * C, no tanh on the way out", dict(kind="scratch", variant="no_output_tanh")),
-    "coupled_gates": ("i = 1 - f (CIFG)", dict(kind="scratch", variant="coupled_gates")),
-    "no_output_gate": ("o fixed at 1", dict(kind="scratch", variant="no_output_gate")),
-    "gru": ("nn.GRU with a matched parameter count", dict(kind="gru")),
+EXPERIMENTS = {
+    "sweep": ("results/longrange.json", Config()),
+    "recall": ("results/recall.json", Config(task="recall", lengths=(20, 60), steps=600, batch_size=64)),
+    "card": ("results/adding1997.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
+                                              lstm_hidden=4, steps=3000, batch_size=32, n_test=2560, eval_every=100,
+                                              notes={"criterion": st.TASKS["adding1997"][3]})),
+    "card16": ("results/adding1997_h16.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
+                                                     lrs=(1e-2,), steps=2000, n_test=2560, eval_every=100,
+                                                     notes={"criterion": st.TASKS["adding1997"][3]})),
+    "budget": ("results/budget.json", Config(lengths=(100,), settings=("rnn_orth", "lstm_fb0", "lstm_fb1"), lrs=(1e-2,),
+                                             steps=3000, eval_every=100)),
+    "ablations": ("results/ablations.json", Config(lengths=(50,), settings=ABLATION_SETTINGS, lrs=(1e-2,),
+                                                     steps=1000)),
 }
 
 
-def _meta(cfg, command: str) -> dict:
-    return {"command": command, "settings": asdict(cfg), "solved_mse": SOLVED_MSE,
-            "mean_predictor_mse": MEAN_PREDICTOR_MSE, "test_seed": TEST_SEED,
+def hidden_sizes(cfg: Config) -> dict:
+    """Hidden size per setting: the LSTM's is ``cfg.lstm_hidden``, the others' match its parameter count."""
+    _, D, O, _ = st.TASKS[cfg.task]
+    budget = st.count_params("lstm", cfg.lstm_hidden, D, O)
+    return {s: st.matched_hidden(st.SETTINGS[s]["cell"], budget, D, O) for s in cfg.settings}
+
+
+def _meta(cfg: Config, name: str, command: str) -> dict:
+    return {"experiment": name, "command": command, "settings": asdict(cfg), "task_success": st.TASKS[cfg.task][3],
+            "descriptions": {s: st.SETTINGS[s]["what"] for s in cfg.settings},
+            "selection": {"split": "validation", "rule": "lowest median final validation loss over seeds",
+                          "val_seed": st.VAL_SEED, "test_seed": st.TEST_SEED},
             "versions": {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__},
             "platform": platform.platform(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
-def _log(msg, verbose):
-    if verbose:
-        print(msg, flush=True)
+def _train_one(cfg: Config, setting: str, length: int, hidden: int) -> tuple[list[dict], float]:
+    """One (setting, length): every seed x learning rate, each run marked ``chosen`` or not."""
+    torch.set_num_threads(cfg.threads)
+    t0 = time.perf_counter()
+    runs = st.train_stacked(setting, cfg.task, length, seeds=cfg.seeds, lrs=cfg.lrs, steps=cfg.steps,
+                            hidden=hidden, batch_size=cfg.batch_size, max_norm=cfg.max_norm,
+                            eval_every=cfg.eval_every, n_val=cfg.n_val, n_test=cfg.n_test)
+    lr = st.select_lr(runs)
+    for r in runs:
+        r["chosen"] = r["lr"] == lr
+    return runs, time.perf_counter() - t0
 
 
-def _checkpoint(out: dict, start: float, path) -> None:
-    out["wall_time_s"] = round(time.perf_counter() - start, 1)
-    if path is not None:
-        save_results(out, path)
+def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bool = False, jobs: int = 1) -> dict:
+    """Train every (setting, length) of ``cfg``; choose each one's learning rate on validation; save as it goes.
 
-
-def _strip(run: dict) -> dict:
-    return {k: v for k, v in run.items() if k != "model"}
-
-
-def run_adding(cfg: AddingConfig, *, verbose: bool = False, command: str = "", out_path=None) -> dict:
-    """The length sweep: every kind x length x seed, plus gradient norms of the trained models at one length.
-
-    With ``out_path`` the results so far are saved after every run (``"complete": false`` until the
-    last one).
+    ``jobs`` > 1 trains that many (setting, length) pairs at once in separate processes; the
+    results are the same, in the same order, as with one.
     """
+    for s in cfg.settings:
+        if s not in st.SETTINGS:
+            raise ValueError(f"settings: expected names from {sorted(st.SETTINGS)}, got {s!r}")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs: expected an int >= 1, got {jobs!r}")
+    old_threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
-    start = time.perf_counter()
-    budget = count_parameters(AddingModel("lstm", cfg.lstm_hidden))
-    hidden = {k: cfg.lstm_hidden if k in ("lstm", "scratch") else matched_hidden_size(k, budget) for k in cfg.kinds}
-    out = _meta(cfg, command)
-    out.update(experiment="adding_problem", complete=False, hidden_sizes=hidden, runs=[], gradient_norms={},
-               rnn_lr_check=[])
-    x_grad, _ = adding_problem(cfg.n_grad, cfg.grad_length, seed=TEST_SEED)
-    for seed in cfg.seeds:  # seed-major: the first seed's whole sweep is on disk first
-        for length in cfg.lengths:
-            for kind in cfg.kinds:
-                t0 = time.perf_counter()
-                run = train_adding(kind, length, hidden_size=hidden[kind], steps=cfg.steps, batch_size=cfg.batch_size,
-                                   lr=cfg.lr, grad_clip=cfg.grad_clip, seed=seed, n_test=cfg.n_test,
-                                   eval_every=cfg.eval_every, log_every=cfg.log_every, stop_below=cfg.stop_below)
-                run["wall_time_s"] = round(time.perf_counter() - t0, 1)
-                if length == cfg.grad_length:
-                    model = run["model"]
-                    run["sensitivity"] = marked_value_sensitivity(model, x_grad)
-                    if seed == cfg.seeds[0]:
-                        torch.manual_seed(seed)
-                        fresh = AddingModel(kind, hidden[kind])  # the same initial weights, untrained
-                        out["gradient_norms"][kind] = {
-                            "length": cfg.grad_length, "seed": seed,
-                            "init": torch_input_gradient_norms(fresh.rnn, x_grad).tolist(),
-                            "trained": torch_input_gradient_norms(model.rnn, x_grad).tolist()}
-                out["runs"].append(_strip(run))
-                _log(f"{kind:>4} T={length:<4} seed={seed} test MSE {run['final_test_mse']:.4f} "
-                     f"after {run['steps']} steps ({run['wall_time_s']:.0f} s)", verbose)
-                _checkpoint(out, start, out_path)
-    for seed in cfg.seeds:
-        for length in cfg.rnn_check_lengths:
-            for lr in cfg.rnn_check_lrs:
-                t0 = time.perf_counter()
-                run = train_adding("rnn", length, hidden_size=hidden["rnn"], steps=cfg.steps, batch_size=cfg.batch_size,
-                                   lr=lr, grad_clip=cfg.grad_clip, seed=seed, n_test=cfg.n_test,
-                                   eval_every=cfg.eval_every, log_every=cfg.log_every, stop_below=cfg.stop_below)
-                run["lr"] = lr
-                run["wall_time_s"] = round(time.perf_counter() - t0, 1)
-                out["rnn_lr_check"].append(_strip(run))
-                _log(f" rnn T={length:<4} seed={seed} lr={lr:g} test MSE {run['final_test_mse']:.4f} "
-                     f"after {run['steps']} steps ({run['wall_time_s']:.0f} s)", verbose)
-                _checkpoint(out, start, out_path)
-    out["complete"] = True
-    _checkpoint(out, start, out_path)
-    return out
+    try:
+        start = time.perf_counter()
+        hidden = hidden_sizes(cfg)
+        out = _meta(cfg, name, command)
+        out.update(complete=False, hidden_sizes=hidden, runs=[], chosen_lr={})
+        order = [(setting, length) for length in cfg.lengths for setting in cfg.settings]
+        done = {}
 
+        def record(key, runs, seconds):
+            done[key] = runs
+            out["runs"] = [r for k in order if k in done for r in done[k]]
+            out["chosen_lr"] = {f"{s}@{L}": next(r["lr"] for r in done[(s, L)] if r["chosen"])
+                                for s, L in order if (s, L) in done}
+            out["wall_time_s"] = round(time.perf_counter() - start, 1)
+            if verbose:
+                ok = sum(r["solved"] for r in runs if r["chosen"])
+                print(f"{key[0]:>20s} T={key[1]:<4d} lr {out['chosen_lr'][f'{key[0]}@{key[1]}']:g}: "
+                      f"{ok}/{len(cfg.seeds)} solved ({seconds:.0f} s)", flush=True)
+            if out_path is not None:
+                save_results(out, out_path)
 
-def run_ablations(cfg: AblationConfig, *, verbose: bool = False, command: str = "", out_path=None) -> dict:
-    """Each variant of `ABLATIONS` on the adding problem at one length, several seeds."""
-    torch.set_num_threads(cfg.threads)
-    start = time.perf_counter()
-    budget = count_parameters(AddingModel("scratch", cfg.hidden_size))
-    out = _meta(cfg, command)
-    out.update(experiment="ablations", complete=False, descriptions={v: ABLATIONS[v][0] for v in cfg.variants}, runs=[])
-    for name in cfg.variants:
-        if name not in ABLATIONS:
-            raise ValueError(f"variants: expected names from {sorted(ABLATIONS)}, got {name!r}")
-        kwargs = dict(ABLATIONS[name][1])
-        hidden = cfg.hidden_size if kwargs["kind"] == "scratch" else matched_hidden_size(kwargs["kind"], budget)
-        for seed in cfg.seeds:
-            t0 = time.perf_counter()
-            run = train_adding(length=cfg.length, hidden_size=hidden, steps=cfg.steps, batch_size=cfg.batch_size,
-                               lr=cfg.lr, grad_clip=cfg.grad_clip, seed=seed, n_test=cfg.n_test,
-                               eval_every=cfg.eval_every, log_every=cfg.log_every, stop_below=cfg.stop_below,
-                               **kwargs)
-            run["ablation"] = name
-            run["wall_time_s"] = round(time.perf_counter() - t0, 1)
-            out["runs"].append(_strip(run))
-            _log(f"{name:>15} seed={seed} test MSE {run['final_test_mse']:.4f} after {run['steps']} steps "
-                 f"({run['wall_time_s']:.0f} s)", verbose)
-            _checkpoint(out, start, out_path)
-    out["complete"] = True
-    _checkpoint(out, start, out_path)
-    return out
+        if jobs == 1:
+            for key in order:
+                record(key, *_train_one(cfg, key[0], key[1], hidden[key[0]]))
+        else:
+            import concurrent.futures as cf
+            import multiprocessing as mp
+
+            with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(_train_one, cfg, s, L, hidden[s]): (s, L) for s, L in order}
+                for fut in cf.as_completed(futures):
+                    record(futures[fut], *fut.result())
+        out["complete"] = True
+        out["wall_time_s"] = round(time.perf_counter() - start, 1)
+        if out_path is not None:
+            save_results(out, out_path)
+        return out
+    finally:
+        torch.set_num_threads(old_threads)
 
 
 # ----------------------------------------------------------------------------------------------
-# Results files
+# Results files and what the notebooks read from them
 
 
 def save_results(results: dict, path) -> Path:
@@ -368,36 +172,57 @@ def save_results(results: dict, path) -> Path:
 
 
 def load_results(path) -> dict:
-    """Read a results file written by `save_results`; a relative path is tried from the repository root too."""
+    """Read a results file; a relative path is tried from the repository root too."""
     path = Path(path)
     if not path.is_file() and not path.is_absolute() and (ROOT / path).is_file():
         path = ROOT / path
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no results file here; `python -m lstm_helpers.tools.experiments all` writes them")
+        raise FileNotFoundError(f"{path}: no results file here; `python -m lstm_helpers.tools.experiments "
+                                f"<experiment>` writes them")
     return json.loads(path.read_text())
 
 
-def summarise(results: dict, key: str = "length") -> list[dict]:
-    """One row per (kind or ablation, ``key``): mean, min and max final test MSE over seeds, runs solved."""
-    group = "ablation" if results.get("experiment") == "ablations" else "kind"
-    rows = {}
-    for run in results["runs"]:
-        rows.setdefault((run[group], run[key]), []).append(run)
-    table = []
-    for (name, value), runs in rows.items():
-        mses = [r["final_test_mse"] for r in runs]
-        solved_steps = [r["first_solved_step"] for r in runs if r["first_solved_step"] is not None]
-        table.append({group: name, key: value, "n_params": runs[0]["n_params"], "hidden_size": runs[0]["hidden_size"],
-                      "mean_mse": float(np.mean(mses)), "min_mse": float(np.min(mses)), "max_mse": float(np.max(mses)),
-                      "n_solved": sum(r["solved"] for r in runs), "n_seeds": len(runs),
-                      "median_first_solved_step": float(np.median(solved_steps)) if solved_steps else None})
-    return table
+def chosen_runs(results: dict, setting: str, length: int) -> list[dict]:
+    """The runs of ``setting`` at ``length`` with the learning rate the validation set chose (one per seed)."""
+    return [r for r in results["runs"] if r["setting"] == setting and r["length"] == length and r["chosen"]]
 
 
-def longest_solved(results: dict, kind: str) -> int | None:
-    """The longest length at which every seed of ``kind`` ended below `SOLVED_MSE`, or None."""
-    ok = [row["length"] for row in summarise(results) if row["kind"] == kind and row["n_solved"] == row["n_seeds"]]
-    return max(ok) if ok else None
+def summary(results: dict) -> list[dict]:
+    """One row per (setting, length): chosen lr, seeds solved with a 95 % Wilson interval, median updates to solve."""
+    s = results["settings"]
+    rows = []
+    for length in s["lengths"]:
+        for setting in s["settings"]:
+            runs = chosen_runs(results, setting, length)
+            if not runs:
+                continue
+            k, n = sum(r["solved"] for r in runs), len(runs)
+            lo, hi = st.wilson_interval(k, n)
+            first = [r["first_solved_step"] for r in runs if r["first_solved_step"] is not None]
+            rows.append({"setting": setting, "length": length, "lr": runs[0]["lr"], "hidden": runs[0]["hidden"],
+                         "n_params": runs[0]["n_params"], "n_solved": k, "n_seeds": n, "ci_low": lo, "ci_high": hi,
+                         "median_test_loss": float(np.median([r["test_loss"] for r in runs])),
+                         "median_test_acc": float(np.median([r["test_acc"] for r in runs])),
+                         "median_first_solved": float(np.median(first)) if first else None,
+                         "any_lr_solved": sum(r["solved"] for r in results["runs"]
+                                              if r["setting"] == setting and r["length"] == length)})
+    return rows
+
+
+def solved_count(results: dict, setting: str, length: int) -> int:
+    """Seeds of ``setting`` at ``length`` that passed the success line with the chosen learning rate."""
+    return sum(r["solved"] for r in chosen_runs(results, setting, length))
+
+
+def format_summary(results: dict) -> str:
+    """The summary as a fixed-width table (the notebooks print it)."""
+    lines = [f"{'setting':>20s} {'T':>4s} {'params':>6s} {'lr':>6s} {'solved':>7s} {'95% CI':>12s} "
+             f"{'median updates':>15s}"]
+    for r in summary(results):
+        med = "-" if r["median_first_solved"] is None else f"{r['median_first_solved']:.0f}"
+        lines.append(f"{r['setting']:>20s} {r['length']:4d} {r['n_params']:6d} {r['lr']:6g} "
+                     f"{r['n_solved']:>4d}/{r['n_seeds']} {r['ci_low']:5.2f}-{r['ci_high']:4.2f} {med:>15s}")
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -406,30 +231,26 @@ def longest_solved(results: dict, kind: str) -> int | None:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("experiment", choices=["adding", "ablations", "all"])
-    parser.add_argument("--out", help="results file (default results/adding_problem.json or results/ablations.json; "
-                                      "not allowed with 'all')")
-    parser.add_argument("--steps", type=int, help="training steps per run (overrides the default)")
+    parser.add_argument("experiment", choices=sorted(EXPERIMENTS))
+    parser.add_argument("--out", help="results file (default: the experiment's file under results/)")
+    parser.add_argument("--steps", type=int, help="most updates per run (overrides the default)")
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (overrides the default)")
-    parser.add_argument("--lengths", type=int, nargs="+", help="adding: sequence lengths")
+    parser.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (overrides the default)")
     parser.add_argument("--threads", type=int, help="torch threads (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="train this many settings at once (processes)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    if args.experiment == "all" and args.out:
-        parser.error("--out: 'all' writes both default files; run the experiments one by one to choose names")
-    command = "python -m lstm_helpers.tools.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
-    overrides = {k: v for k, v in (("steps", args.steps), ("threads", args.threads)) if v is not None}
+    default_out, cfg = EXPERIMENTS[args.experiment]
+    changes = {k: v for k, v in (("steps", args.steps), ("threads", args.threads)) if v is not None}
     if args.seeds:
-        overrides["seeds"] = tuple(args.seeds)
-    jobs = []
-    if args.experiment in ("adding", "all"):
-        extra = {"lengths": tuple(args.lengths)} if args.lengths else {}
-        jobs.append((run_adding, AddingConfig(**overrides, **extra), args.out or "results/adding_problem.json"))
-    if args.experiment in ("ablations", "all"):
-        jobs.append((run_ablations, AblationConfig(**overrides), args.out or "results/ablations.json"))
-    for fn, cfg, out in jobs:
-        results = fn(cfg, verbose=not args.quiet, command=command, out_path=out)
-        print(f"wrote {out} ({results['wall_time_s']:.0f} s)")
+        changes["seeds"] = tuple(args.seeds)
+    if args.lengths:
+        changes["lengths"] = tuple(args.lengths)
+    cfg = Config(**{**asdict(cfg), **changes})
+    out = args.out or str(ROOT / default_out)
+    command = "python -m lstm_helpers.tools.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
+    results = run(args.experiment, cfg, out_path=out, command=command, verbose=not args.quiet, jobs=args.jobs)
+    print(f"wrote {out} ({results['wall_time_s']:.0f} s)")
     return 0
 
 
