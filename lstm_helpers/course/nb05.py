@@ -60,8 +60,12 @@ HINTS = register_hints({
         "each path is diag(its factor) @ Wh_block.T, for example diag(prev_c * f * (1 - f)) @ Wh_f.T.",
     ],
     "cell_update": "two products and one sum: (forget gate times old cell) plus (input gate times candidate).",
-    "cell_update_backward": "C_t is linear in each input: multiply dnext_c by the factor that input is "
-                            "multiplied with, and return (dprev_c, df, di, dg).",
+    "cell_update_backward": [
+        "C_t is a sum of two products. For each of the four inputs, ask: what is it multiplied by in the "
+        "forward pass?",
+        "C_t is linear in each input: multiply dnext_c by the factor that input is multiplied with, and "
+        "return (dprev_c, df, di, dg).",
+    ],
 })
 
 def _jac(*, paths="fig", slopes=True, transpose=False, block_o=False):
