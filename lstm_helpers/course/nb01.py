@@ -122,6 +122,9 @@ MISTAKES = {
         Mistake("you used Wh where Wh^T belongs. With row vectors, h_t = tanh(h_{t-1} Wh + ...), so "
                 "d h_t[i] / d h_{t-1}[j] = (1 - h_t[i]^2) Wh[j, i]: the transpose.",
                 lambda h, Wh: np.diag(1 - h**2) @ Wh),
+        Mistake("you returned J transposed, Wh diag(1 - h_t^2): entry [i, j] must be d h_t[i] / d h_{t-1}[j] "
+                "(row i for the unit of h_t). Check one column against the centred difference of moving h_{t-1}[j].",
+                lambda h, Wh: Wh @ np.diag(1 - h**2)),
         Mistake("diag(1 - h_t^2) is on the wrong side: Wh^T diag(1 - h_t^2) scales the columns; the "
                 "slope of unit i must scale row i, so it goes on the left.",
                 lambda h, Wh: Wh.T @ np.diag(1 - h**2)),

@@ -93,7 +93,8 @@ def _step_reference(x, h, c, W, U, b):
     return next_h, next_c
 
 
-def _wrong_step(*, order="ifgo", g_act=np.tanh, swap_if=False, keep_old=True, h_from="new", h_tanh=True):
+def _wrong_step(*, order="ifgo", g_act=np.tanh, swap_if=False, keep_old=True, h_from="new", h_tanh=True,
+                squash_c=False):
     """One LSTM step with one typical mistake, as a function of the learner's arguments (x, h, c, W, U, b)."""
     def step(x, h, c, W, U, b):
         a = dict(zip(order, np.split(x @ W + h @ U + b, 4, axis=-1)))  # the stacked blocks, read in `order`
@@ -101,7 +102,9 @@ def _wrong_step(*, order="ifgo", g_act=np.tanh, swap_if=False, keep_old=True, h_
         if swap_if:
             i, f = f, i
         next_c = (f * c if keep_old else 0.0) + i * g
-        shown = {"new": next_c, "old": c}[h_from]
+        if squash_c:
+            next_c = np.tanh(next_c)
+        shown = {"new": next_c, "old": c, "prev_h": h}[h_from]
         return o * (np.tanh(shown) if h_tanh else shown), next_c
     return step
 
@@ -181,6 +184,13 @@ MISTAKES = {
                 _wrong_step(h_from="old")),
         Mistake("h uses C_t without tanh: h_t = o_t * tanh(C_t).",
                 _wrong_step(h_tanh=False)),
+        Mistake("h = o * tanh(prev_h) shows the previous hidden state; h_t shows the memory, the new cell "
+                "state: h_t = o_t * tanh(C_t).",
+                _wrong_step(h_from="prev_h")),
+        Mistake("you applied tanh to the new cell state itself, C_t = tanh(f * C_(t-1) + i * g). The cell "
+                "state is never squashed (that is what lets it carry gradients and counts); only the copy "
+                "shown in h_t goes through tanh.",
+                _wrong_step(squash_c=True)),
         Mistake("the two outputs are swapped: return (next_h, next_c), the hidden state first.",
                 lambda x, h, c, W, U, b: _step_reference(x, h, c, W, U, b)[::-1]),
     ],
