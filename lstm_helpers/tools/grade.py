@@ -17,6 +17,8 @@ from pathlib import Path
 
 
 
+ROOT = Path(__file__).resolve().parents[2]  # the repository: lstm_helpers/tools/grade.py -> ../../..
+SHARED_FOLDERS = ("results", "img")
 CHECK_CALL = re.compile(r"^\s*check_(\w+)\(", re.MULTILINE)
 
 
@@ -56,11 +58,14 @@ def grade(path, *, timeout: int = 120) -> dict:
         row["error"] = "not an existing .ipynb file"
         return row
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / path.name
+        # the series' layout: the copy sits in notebooks/, next to links to the repository's results/
+        # and img/, so that a cell reading "../results/recall.json" finds it (read only)
+        (Path(tmp) / "notebooks").mkdir()
+        copy = Path(tmp) / "notebooks" / path.name
         shutil.copyfile(path, copy)
-        for extra in path.parent.iterdir():  # data files next to the notebook (not other notebooks)
-            if extra.is_file() and extra.suffix != ".ipynb":
-                shutil.copyfile(extra, Path(tmp) / extra.name)
+        for shared in SHARED_FOLDERS:
+            if (ROOT / shared).is_dir():
+                (Path(tmp) / shared).symlink_to(ROOT / shared, target_is_directory=True)
         try:
             execute(copy, timeout=timeout)
         except Exception as exc:  # a notebook that fails to run gets one line, not a traceback
