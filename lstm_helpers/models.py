@@ -14,6 +14,25 @@ from lstm_helpers.utils import check_int
 
 IMPLS = ("cudnn", "scratch")
 
+# Precision policy (one rule, everywhere): the LSTM always runs in float32 (on CUDA, cuDNN may use
+# TF32 for its matrix products, PyTorch's default), with autocast switched off around it; under
+# bf16 autocast only the embedding-free parts around it (the output layer) run in bfloat16. Why:
+# PyTorch's autocast wrapper for cuDNN RNNs casts input, weights and states to float16 whatever
+# dtype autocast was given, and fp16 gradients of order 1e-6 underflow without loss scaling.
+LSTM_DTYPE = torch.float32
+
+
+def run_lstm(lstm: nn.Module, x: torch.Tensor, state=None):
+    """``lstm(x, state)`` in ``LSTM_DTYPE`` whatever autocast is active: returns (out, state), float32.
+
+    Autocast is disabled for x's device type inside, and x and the states are cast to float32,
+    so cuDNN never receives half precision (see the precision policy above).
+    """
+    with torch.autocast(x.device.type, enabled=False):
+        if state is not None:
+            state = tuple(s.to(LSTM_DTYPE) for s in state)
+        return lstm(x.to(LSTM_DTYPE), state)
+
 
 def make_lstm(input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
               impl: str = "cudnn", **scratch_kwargs) -> nn.Module:
@@ -77,8 +96,8 @@ class CharLSTM(nn.Module):
         if self.embed is not None:
             e = self.embed(x)  # (B, T, E)
         else:
-            e = F.one_hot(x, self.vocab_size).to(self.head.weight.dtype)  # (B, T, V)
-        out, state = self.lstm(self.drop(e), state)  # (B, T, H)
+            e = F.one_hot(x, self.vocab_size).float()  # (B, T, V)
+        out, state = run_lstm(self.lstm, self.drop(e), state)  # (B, T, H), float32 always
         logits = self.head(self.drop(out))  # (B, T, V)
         return logits, state
 
@@ -139,5 +158,5 @@ class SequenceRegressor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[-1] != self.input_size:
             raise ValueError(f"x: expected shape (B, T, {self.input_size}), got {tuple(x.shape)}")
-        out, _ = self.lstm(x)  # (B, T, H)
+        out, _ = run_lstm(self.lstm, x)  # (B, T, H), float32 always
         return self.head(out[:, -1])  # (B, horizon)
