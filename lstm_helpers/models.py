@@ -15,10 +15,11 @@ from lstm_helpers.utils import check_int
 IMPLS = ("cudnn", "scratch")
 
 # Precision policy (one rule, everywhere): the LSTM always runs in float32 (on CUDA, cuDNN may use
-# TF32 for its matrix products, PyTorch's default), with autocast switched off around it; under
-# bf16 autocast only the embedding-free parts around it (the output layer) run in bfloat16. Why:
-# PyTorch's autocast wrapper for cuDNN RNNs casts input, weights and states to float16 whatever
-# dtype autocast was given, and fp16 gradients of order 1e-6 underflow without loss scaling.
+# TF32 for its matrix products, as torch.backends.cudnn.allow_tf32 allows by default), with autocast
+# switched off around it; under bf16 autocast the layers around it (the output layer) run in
+# bfloat16. Why: PyTorch's autocast wrapper for cuDNN RNNs casts input, weights and states to
+# float16 whatever dtype autocast was given, and fp16 gradients of order 1e-6 underflow without
+# loss scaling. No GradScaler is needed, since nothing runs in fp16.
 LSTM_DTYPE = torch.float32
 
 
@@ -61,6 +62,30 @@ def add_forget_bias(lstm: nn.Module, value: float = 1.0) -> None:
     with torch.no_grad():
         for layer in range(lstm.num_layers):
             getattr(lstm, f"bias_ih_l{layer}")[H:2 * H] += value
+
+
+def recurrence_dtypes(fn, match=("rnn", "lstm")) -> set:
+    """Floating dtypes that reach the kernel running the recurrence while ``fn()`` runs.
+
+    Recorded below autocast, so this is what the kernel really receives: ``_cudnn_rnn`` on CUDA,
+    ``mkldnn_rnn_layer`` or ``lstm`` on the CPU (ops whose name contains one of ``match``; pass
+    ``("mm",)`` for a from-scratch LSTM's matrix products). Used by tests and the benchmark.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if any(m in str(func) for m in match):
+                seen.update(a.dtype for a in tree_leaves((args, kwargs))
+                            if isinstance(a, torch.Tensor) and a.is_floating_point())
+            return func(*args, **kwargs)
+
+    seen = set()
+    with Recorder():
+        fn()
+    return seen
 
 
 class CharLSTM(nn.Module):

@@ -5,34 +5,15 @@ The CUDA tests carry the `cuda` mark and are skipped without a CUDA GPU; `make g
 
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
-from lstm_helpers.models import LSTM_DTYPE, CharLSTM, SequenceRegressor, run_lstm
+from lstm_helpers.models import LSTM_DTYPE, CharLSTM, SequenceRegressor, recurrence_dtypes, run_lstm
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
-class RecurrenceDtypes(TorchDispatchMode):
-    """Records the floating dtypes reaching the kernel that runs the recurrence, after autocast has cast them:
-    ``_cudnn_rnn`` on CUDA, ``mkldnn_rnn_layer`` (or the plain ``lstm`` kernel) on the CPU."""
-
-    def __init__(self):
-        super().__init__()
-        self.dtypes = set()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = str(func)
-        if "rnn" in name or "lstm" in name:
-            leaves = torch.utils._pytree.tree_leaves((args, kwargs))
-            self.dtypes |= {a.dtype for a in leaves if isinstance(a, torch.Tensor) and a.is_floating_point()}
-        return func(*args, **kwargs)
-
-
-def recurrence_dtypes(fn, device_type: str, dtype=torch.bfloat16):
-    with torch.autocast(device_type, dtype=dtype), RecurrenceDtypes() as rec:
-        fn()
-    return rec.dtypes
+def recurrence_dtypes_under(fn, device_type: str, dtype=torch.bfloat16):
+    with torch.autocast(device_type, dtype=dtype):
+        return recurrence_dtypes(fn)
 
 
 def test_policy_is_float32():
@@ -43,14 +24,14 @@ def test_cpu_autocast_would_run_a_bare_lstm_in_bf16():
     """Why the policy exists: autocast does cast a bare nn.LSTM (here on the CPU, to bf16)."""
     lstm = torch.nn.LSTM(8, 16, batch_first=True)
     x = torch.randn(2, 5, 8)
-    assert recurrence_dtypes(lambda: lstm(x), "cpu") == {torch.bfloat16}
+    assert recurrence_dtypes_under(lambda: lstm(x), "cpu") == {torch.bfloat16}
 
 
 def test_char_lstm_feeds_its_lstm_float32_under_cpu_autocast():
     torch.manual_seed(0)
     model = CharLSTM(20, 16, num_layers=2, emb_size=8)
     x = torch.randint(20, (3, 7))
-    assert recurrence_dtypes(lambda: model(x), "cpu") == {torch.float32}
+    assert recurrence_dtypes_under(lambda: model(x), "cpu") == {torch.float32}
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits, (h, c) = model(x)
     assert logits.dtype == torch.bfloat16  # the output layer does run in bf16
@@ -68,7 +49,7 @@ def test_run_lstm_casts_a_half_input_and_state():
 def test_regressor_feeds_its_lstm_float32():
     model = SequenceRegressor(hidden_size=8)
     x = torch.randn(2, 5, 1)
-    assert recurrence_dtypes(lambda: model(x), "cpu") == {torch.float32}
+    assert recurrence_dtypes_under(lambda: model(x), "cpu") == {torch.float32}
 
 
 @pytest.mark.cuda
@@ -77,7 +58,7 @@ def test_cuda_bare_lstm_under_bf16_autocast_gets_fp16():
     """The hazard on CUDA: cuDNN's autocast wrapper casts to fp16 whatever autocast's dtype."""
     lstm = torch.nn.LSTM(8, 16, batch_first=True).cuda()
     x = torch.randn(2, 5, 8, device="cuda")
-    assert torch.float16 in recurrence_dtypes(lambda: lstm(x), "cuda")
+    assert torch.float16 in recurrence_dtypes_under(lambda: lstm(x), "cuda")
 
 
 @pytest.mark.cuda
@@ -86,5 +67,5 @@ def test_cuda_char_lstm_feeds_cudnn_float32():
     torch.manual_seed(0)
     model = CharLSTM(20, 16, num_layers=2, emb_size=8).cuda()
     x = torch.randint(20, (3, 7), device="cuda")
-    dtypes = recurrence_dtypes(lambda: model(x)[0].float().sum().backward(), "cuda")
+    dtypes = recurrence_dtypes_under(lambda: model(x)[0].float().sum().backward(), "cuda")
     assert dtypes == {torch.float32}

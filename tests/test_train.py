@@ -254,3 +254,32 @@ def test_plot_loss_curves_puts_val_losses_at_their_steps():
     assert list(train_line.get_xdata()) == [1, 2, 3, 4]
     assert list(val_line.get_xdata()) == [2, 4]  # not the last two training steps
     plt.close(ax.figure)
+
+
+def test_training_leaves_the_callers_random_state_alone(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(num_layers=2, dropout=0.2, max_steps=10, eval_interval=5)
+    model, regressor = make_model(vocab, cfg), SequenceRegressor(hidden_size=4)
+    x, y = make_windows(sine_mixture(2, 40, seed=0), input_len=8, horizon=1)
+    random.seed(7), np.random.seed(7), torch.manual_seed(7)
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    random.seed(7), np.random.seed(7), torch.manual_seed(7)
+    T.train(model, train_ids, val_ids, cfg, progress=False)  # dropout draws from torch's generator inside
+    T.train_regressor(regressor, x, y, steps=3)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
+
+
+def test_amp_dtype_for_runs_nothing_and_names_the_dtype():
+    assert T.amp_dtype_for(tiny(amp="auto"), "cpu") is None
+    assert T.amp_dtype_for(tiny(amp="fp32"), "cpu") is None
+    assert T.amp_dtype_for(tiny(amp="bf16"), "cpu") == torch.bfloat16
+
+
+def test_bf16_training_on_cpu_keeps_the_lstm_float32(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(amp="bf16", max_steps=20, eval_interval=10)
+    model = make_model(vocab, cfg)
+    seen = []
+    model.lstm.register_forward_hook(lambda mod, inp, out: seen.append((inp[0].dtype, out[0].dtype)))
+    hist = T.train(model, train_ids, val_ids, cfg, progress=False)
+    assert set(seen) == {(torch.float32, torch.float32)} and np.isfinite(hist["eval_loss"]).all()
