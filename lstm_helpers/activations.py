@@ -1,6 +1,6 @@
-"""The two squashing functions of the LSTM, written so they never overflow.
+"""The sigmoid that makes the LSTM's gates, written so it never overflows, and both squashings' slopes.
 
-`sigmoid` squashes to (0, 1) and makes gates; `tanh` squashes to (-1, 1) and makes values.
+`sigmoid` squashes to (0, 1) and makes gates; numpy's own `np.tanh` (already stable) squashes values to (-1, 1).
 """
 
 import numpy as np
@@ -23,11 +23,6 @@ def sigmoid(x):
 def dsigmoid_from_output(s):
     """Derivative of the sigmoid written in terms of its output s = sigmoid(x): s (1 - s)."""
     return s * (1.0 - s)
-
-
-def tanh(x):
-    """Hyperbolic tangent (numpy's is already stable: it saturates instead of overflowing)."""
-    return np.tanh(x)
 
 
 def dtanh_from_output(t):

@@ -91,27 +91,6 @@ def check_layer_gradients(forward, backward, inputs: dict, *, seed=0, h=1e-5):
     return errors
 
 
-def format_error_table(errors: dict, threshold: float = 1e-7, exact: bool = False) -> str:
-    """A plain-text table of relative errors with a pass/fail column against ``threshold``.
-
-    By default each error is shown as its order of magnitude ("< 1e-9"): the digits below that are
-    rounding noise that changes from one machine to the next. ``exact=True`` prints 3 digits.
-    """
-    def shown(err):
-        if exact or err >= threshold:
-            return f"{err:.2e}" if exact else f"{err:.0e}"
-        if err == 0:
-            return "0"
-        return f"< 1e{int(np.floor(np.log10(err))) + 1}"
-
-    width = max(len("parameter"), *(len(k) for k in errors))
-    lines = [f"{'parameter':<{width}}  {'relative error':>14}  verdict", "-" * (width + 27)]
-    for name, err in errors.items():
-        verdict = "ok" if err < threshold else "WRONG?"
-        lines.append(f"{name:<{width}}  {shown(err):>14}  {verdict}")
-    return "\n".join(lines)
-
-
 def format_error_grid(rows: dict, threshold: float = 1e-7) -> str:
     """A table of several gradient checks: one row per check, one column per gradient.
 

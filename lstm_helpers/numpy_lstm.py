@@ -25,6 +25,16 @@ import numpy as np
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid
 from .utils import check_array, check_float_dtypes
 
+FORGET_BIAS = 1.0
+"""The series' one default for the forget gate's bias at initialisation (every LSTM here starts with it).
+
+With b_f = 1 the forget gate starts near sigmoid(1) = 0.73 instead of 0.5, so a fresh LSTM keeps
+most of its memory from step to step and gradients flow back along the cell state from the first
+update. Gers, Schmidhuber & Cummins (2000) introduced the forget gate; Jozefowicz, Zaremba &
+Sutskever (2015) found that adding a bias of 1 to the forget gate closes the gap between the LSTM
+and the GRU, and recommend it for every LSTM. (PyTorch's `nn.LSTM` starts at 0; Keras at 1.)
+"""
+
 GATE_ORDER = "ifgo"
 """PyTorch's order of the four blocks in the stacked weights: input, forget, candidate (g), output."""
 
@@ -85,7 +95,7 @@ def gate_slice(W, gate: str):
     return W[..., k * H:(k + 1) * H]
 
 
-def _gate_affine(x, prev_h, Wx, Wh, b, gate):
+def gate_affine(x, prev_h, Wx, Wh, b, gate):
     """x Wx_gate + h_{t-1} Wh_gate + b_gate, accepting either one gate's weights or all four stacked."""
     H = np.shape(prev_h)[-1]
     width = np.shape(Wx)[-1]
@@ -98,22 +108,22 @@ def _gate_affine(x, prev_h, Wx, Wh, b, gate):
 
 def input_gate(x, prev_h, Wx, Wh, b):
     """i_t = sigmoid(x_t Wx_i + h_{t-1} Wh_i + b_i): how much of the candidate to write (0..1)."""
-    return sigmoid(_gate_affine(x, prev_h, Wx, Wh, b, "i"))
+    return sigmoid(gate_affine(x, prev_h, Wx, Wh, b, "i"))
 
 
 def forget_gate(x, prev_h, Wx, Wh, b):
     """f_t = sigmoid(x_t Wx_f + h_{t-1} Wh_f + b_f): how much of C_{t-1} to keep (0 = drop, 1 = keep)."""
-    return sigmoid(_gate_affine(x, prev_h, Wx, Wh, b, "f"))
+    return sigmoid(gate_affine(x, prev_h, Wx, Wh, b, "f"))
 
 
 def candidate(x, prev_h, Wx, Wh, b):
     """g_t (the seed's c~_t) = tanh(x_t Wx_g + h_{t-1} Wh_g + b_g): the new value proposed for the cell."""
-    return np.tanh(_gate_affine(x, prev_h, Wx, Wh, b, "g"))
+    return np.tanh(gate_affine(x, prev_h, Wx, Wh, b, "g"))
 
 
 def output_gate(x, prev_h, Wx, Wh, b):
     """o_t = sigmoid(x_t Wx_o + h_{t-1} Wh_o + b_o): how much of tanh(C_t) to show as h_t."""
-    return sigmoid(_gate_affine(x, prev_h, Wx, Wh, b, "o"))
+    return sigmoid(gate_affine(x, prev_h, Wx, Wh, b, "o"))
 
 
 def cell_update(prev_c, f, i, g):
@@ -146,12 +156,12 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b, peep=None):
     """
     _, _, _, H, _ = _check_lstm_args(x, prev_h, prev_c, Wx, Wh, b, peep, seq=False)
     a = x @ Wx + prev_h @ Wh + b  # (N, 4H): all four pre-activations in one product
-    next_h, next_c, parts = _gates_forward(a, prev_c, peep, H)
+    next_h, next_c, parts = gates_forward(a, prev_c, peep, H)
     cache = dict(x=x, prev_h=prev_h, prev_c=prev_c, Wx=Wx, Wh=Wh, peep=peep, next_c=next_c, **parts)
     return next_h, next_c, cache
 
 
-def _gates_forward(a, prev_c, peep, H):
+def gates_forward(a, prev_c, peep, H):
     """From pre-activations a (N, 4H) and C_{t-1} to h_t and C_t; shared by step and sequence."""
     a_i, a_f, a_g, a_o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
     if peep is not None:
@@ -169,7 +179,7 @@ def _gates_forward(a, prev_c, peep, H):
     return next_h, next_c, dict(i=i, f=f, g=g, o=o, tanh_c=tanh_c)
 
 
-def _gates_backward(dnext_h, dnext_c, i, f, g, o, tanh_c, prev_c, next_c, peep):
+def gates_backward(dnext_h, dnext_c, i, f, g, o, tanh_c, prev_c, next_c, peep):
     """From dL/dh_t and dL/dC_t back to the pre-activations: returns da (N, 4H), dprev_c, dpeep.
 
     Each line is one derivative of the forward equations.
@@ -205,7 +215,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     c = cache
     check_array("dnext_h", dnext_h, c["next_c"].shape)
     check_array("dnext_c", dnext_c, c["next_c"].shape)
-    da, dprev_c, dpeep = _gates_backward(dnext_h, dnext_c, c["i"], c["f"], c["g"], c["o"], c["tanh_c"],
+    da, dprev_c, dpeep = gates_backward(dnext_h, dnext_c, c["i"], c["f"], c["g"], c["o"], c["tanh_c"],
                                          c["prev_c"], c["next_c"], c["peep"])
     dx = da @ c["Wx"].T
     dprev_h = da @ c["Wh"].T
@@ -239,7 +249,7 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, peep=None):
     prev_h, prev_c = h0, c0
     for t in range(T):
         a = xw[:, t] + prev_h @ Wh  # (N, 4H)
-        prev_h, prev_c, parts = _gates_forward(a, prev_c, peep, H)
+        prev_h, prev_c, parts = gates_forward(a, prev_c, peep, H)
         store["h"][:, t], store["c"][:, t] = prev_h, prev_c
         for k, v in parts.items():
             store[k][:, t] = v
@@ -267,7 +277,7 @@ def lstm_backward(dh, cache, *, dc_last=None, return_dc0=False):
     dpeep = None if peep is None else [np.zeros(H, dtype=c["h"].dtype) for _ in range(3)]
     for t in reversed(range(T)):
         prev_c = c["c"][:, t - 1] if t > 0 else c["c0"]
-        da[:, t], dprev_c, dp = _gates_backward(dh[:, t] + dprev_h, dprev_c, c["i"][:, t], c["f"][:, t],
+        da[:, t], dprev_c, dp = gates_backward(dh[:, t] + dprev_h, dprev_c, c["i"][:, t], c["f"][:, t],
                                                 c["g"][:, t], c["o"][:, t], c["tanh_c"][:, t], prev_c,
                                                 c["c"][:, t], peep)
         dprev_h = da[:, t] @ c["Wh"].T
@@ -293,11 +303,11 @@ def lstm_backward(dh, cache, *, dc_last=None, return_dc0=False):
 # Parameters and gate orders
 
 
-def init_lstm_params(D, H, *, rng=None, forget_bias=1.0, peephole=False, dtype=np.float64):
+def init_lstm_params(D, H, *, rng=None, forget_bias=FORGET_BIAS, peephole=False, dtype=np.float64):
     """Random LSTM parameters: uniform(-1/sqrt(H), 1/sqrt(H)) like PyTorch, forget bias set apart.
 
-    ``forget_bias`` (default 1, Gers et al. 2000; Jozefowicz et al. 2015) starts the forget gate
-    near sigmoid(1) = 0.73, so memories are kept by default. Returns a dict with Wx, Wh, b (and
+    ``forget_bias`` (default `FORGET_BIAS` = 1, see there) starts the forget gate near
+    sigmoid(1) = 0.73, so memories are kept by default. Returns a dict with Wx, Wh, b (and
     peep if ``peephole``).
     """
     rng = np.random.default_rng(0) if rng is None else rng

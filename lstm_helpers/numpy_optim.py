@@ -17,13 +17,6 @@ def _check_same_keys(params, grads):
             raise ValueError(f"grads[{k!r}]: expected shape {np.shape(params[k])}, got {np.shape(grads[k])}")
 
 
-def sgd_step(params, grads, lr=1e-2):
-    """Plain gradient descent: p <- p - lr * dp, in place."""
-    _check_same_keys(params, grads)
-    for k in params:
-        params[k] -= lr * grads[k]
-
-
 def adam_step(params, grads, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step (Kingma & Ba 2015), in place; returns the new state to pass to the next call.
 

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .numpy_lstm import FORGET_BIAS
 from .utils import check_int
 
 VARIANTS = {
@@ -38,8 +39,8 @@ class LSTM(nn.Module):
     (between layers, in training mode). Extra:
 
     - variant: one of `VARIANTS` (default 'vanilla').
-    - forget_bias: added to the forget block of bias_ih at initialisation (0 as PyTorch; 1 as
-      Gers et al. 2000 and Jozefowicz et al. 2015 recommend).
+    - forget_bias: added to the forget block of bias_ih at initialisation; default
+      `numpy_lstm.FORGET_BIAS` (1.0, the series' one default, see there); 0.0 gives `nn.LSTM`'s init.
     - fused_input: if True (default), every time step's input projection x_t W_ih^T is computed
       in one matrix product before the time loop; if False, once per step (the naive version).
 
@@ -48,7 +49,7 @@ class LSTM(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 *, variant="vanilla", forget_bias=0.0, fused_input=True):
+                 *, variant="vanilla", forget_bias=FORGET_BIAS, fused_input=True):
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
             check_int(name, value, 1)
@@ -114,7 +115,7 @@ class LSTM(nn.Module):
         h_n, c_n = [], []
         for layer in range(L):
             w_ih, w_hh, b = self._layer_params(layer)
-            x, (h, c) = self._run_layer(x, h0[layer], c0[layer], w_ih, w_hh, b)
+            x, (h, c) = self.run_layer(x, h0[layer], c0[layer], w_ih, w_hh, b)
             h_n.append(h)
             c_n.append(c)
             if self.dropout and self.training and layer < L - 1:
@@ -122,8 +123,13 @@ class LSTM(nn.Module):
         out = x.transpose(0, 1) if self.batch_first else x
         return out, (torch.stack(h_n), torch.stack(c_n))
 
-    def _run_layer(self, x, h, c, w_ih, w_hh, b):
-        """One layer over all time steps: x (T, N, D) -> outputs (T, N, H), (h_T, c_T)."""
+    def run_layer(self, x, h, c, w_ih, w_hh, b):
+        """One layer over all time steps: x (T, N, D) -> outputs (T, N, H), (h_T, c_T).
+
+        ``h``, ``c`` (N, H) are the layer's initial states; ``w_ih`` (4H, D), ``w_hh`` (4H, H) and
+        ``b`` (4H,) or None its weights (`forward` passes bias_ih + bias_hh as ``b``). The time loop
+        is here: one matrix product per step for the recurrence, the gates in the order i, f, g, o.
+        """
         H = self.hidden_size
         if self.fused_input:
             xw = x @ w_ih.T  # (T, N, 4H): every input projection in one product

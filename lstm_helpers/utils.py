@@ -8,8 +8,7 @@ from __future__ import annotations
 import inspect
 import os
 import random
-import sys
-import tempfile
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,26 +26,26 @@ def quick_mode() -> bool:
 
 
 def set_seed(seed: int = 0) -> np.random.Generator:
-    """Seed Python's, numpy's and (if it has been imported) torch's random generators.
+    """Seed Python's, numpy's and torch's global random generators with ``seed``.
 
     Returns a fresh ``numpy.random.Generator`` seeded with ``seed``, the preferred way to draw
-    numbers in new code. Torch is seeded only when the caller has imported it already, so the
-    numpy-only notebooks never pay for importing torch: import torch before calling this.
+    numbers in new code. Torch is imported here if needed, so the result never depends on
+    whether the caller imported torch before (a notebook cell calls this once, at the top).
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed: expected an int, got {type(seed).__name__} {seed!r}")
+    import torch
+
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(int(seed))
+    torch.manual_seed(int(seed))
     return np.random.default_rng(int(seed))
 
 
-def get_device(prefer: str | None = None, verbose: bool = True):
+def get_device(prefer: str | None = None, verbose: bool = False):
     """Pick the fastest available torch device: cuda, then mps, then cpu.
 
-    Prints one line saying which device and why (unless ``verbose=False``). ``prefer`` forces a
+    With ``verbose=True`` it prints one line saying which device and why. ``prefer`` forces a
     device name ('cuda', 'mps' or 'cpu') and raises ``ValueError`` if it is not available.
     """
     import torch
@@ -71,15 +70,45 @@ def get_device(prefer: str | None = None, verbose: bool = True):
     return torch.device(name)
 
 
-def show_source(obj, *, start: str | None = None):
+SOURCE_CSS_CLASS = "lstm-helpers-source"
+"""The class of the box `show_source` draws; every style rule it ships is scoped to it."""
+
+
+class SourceCode:
+    """Source code for a notebook: highlighted HTML in a box of its own, plain text everywhere else.
+
+    Its style sheet only styles elements inside the box (class `SOURCE_CSS_CLASS`), so showing
+    source never changes the rest of the page; the box has its own light background and dark
+    text, so it reads the same in JupyterLab's light and dark themes.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def __repr__(self):
+        return self.source
+
+    def _repr_html_(self):
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+
+        scope = f".{SOURCE_CSS_CLASS}"
+        fmt = HtmlFormatter(cssclass=SOURCE_CSS_CLASS, style="default")
+        rules = [line for line in fmt.get_style_defs(scope).splitlines() if line.startswith(scope)]
+        rules += [f"{scope} {{ background: #f8f8f8; color: #1f1f1f; border-radius: 4px; }}",
+                  f"{scope} pre {{ background: transparent; color: inherit; line-height: 1.3; margin: 0; "
+                  "padding: 0.5em 0.8em; overflow-x: auto; }"]
+        return "<style>" + "\n".join(rules) + "</style>" + highlight(self.source, PythonLexer(), fmt)
+
+
+def show_source(obj, *, start: str | None = None) -> SourceCode:
     """Display the real source of a package function or class, syntax-highlighted.
 
     In a notebook this renders as highlighted code; elsewhere it still has a plain-text form.
     ``start`` (optional) skips the source up to the first line containing that text, to show
     only the part being explained.
     """
-    from IPython.display import Code
-
     try:
         src = inspect.getsource(obj)
     except (TypeError, OSError) as exc:
@@ -92,7 +121,7 @@ def show_source(obj, *, start: str | None = None):
                 break
         else:
             raise ValueError(f"start: {start!r} does not occur in the source of {obj.__qualname__}")
-    return Code(src, language="python")
+    return SourceCode(src)
 
 
 def _fmt_shape(shape) -> str:
@@ -143,17 +172,23 @@ def check_float_dtypes(**arrays) -> np.dtype:
 def atomic_write(path, mode: str = "wb"):
     """Open a temporary file next to ``path`` and move it into place only if the block succeeds.
 
-    A crash or exception inside the block leaves no half-written ``path`` behind.
+    A crash or exception inside the block leaves no half-written ``path`` behind. The temporary
+    file is created with mode 0o666, so the system applies the umask as for any new file; the
+    process-wide umask is never read or changed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:  # another writer picked the same name: draw again
+            continue
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,57 +1,124 @@
-"""Sliders that redraw a figure: every interactive picture in the series is built with `interactive_plot`.
+"""Controls that redraw a figure: every interactive picture in the series is built with `interactive_plot`.
 
-A notebook first draws the figure once at the default values (a static picture that GitHub, nbval
-and any static viewer show), then calls `interactive_plot` with the same drawing function.
+Each shows a static picture first (a PNG any viewer can show), then the controls and an area they redraw.
 """
 
 from __future__ import annotations
 
+import inspect
+import io
 from typing import Callable
 
 
-def interactive_plot(draw: Callable, *, figsize=(7.5, 4.2), **controls):
-    """Return an ipywidgets box: ``controls`` (name -> widget) above a figure redrawn by ``draw``.
+def _copy_control(w):
+    """A new widget of the same kind with the same public settings: the caller's widget stays untouched."""
+    selection = hasattr(w, "options")  # dropdowns, radio buttons...: options and value say it all
+    skip = {"comm", "keys", "log"} | ({"index", "label"} if selection else set())
+    settings = {name: getattr(w, name) for name in w.keys if not name.startswith("_") and name not in skip}
+    if selection:
+        settings.update(options=w.options, value=w.value)
+    return type(w)(**settings)
 
-    ``draw(ax=ax, **values)`` draws into a fresh axes each time a control changes (``ax`` is a
-    single axes; ``draw`` may also accept ``fig`` to build its own layout). Controls default to
-    ``continuous_update=False`` so a slider redraws once, when released.
+
+class InteractiveFigure:
+    """A figure drawn by ``draw`` with controls: shown as a static PNG, then the controls and a redrawn area.
+
+    Build it with `interactive_plot`. Showing it (the last line of a cell, or ``display``) shows
+    the static picture at the controls' starting values, then the controls; a change of a control
+    redraws the figure in the output area below them. ``controls`` holds this object's own copies
+    of the widgets it was given; ``redraw()`` draws into the output area as a control change does.
     """
-    import inspect
 
+    def __init__(self, draw: Callable, controls: dict, figsize):
+        import ipywidgets as widgets
+
+        self.draw, self.controls, self.figsize = draw, controls, figsize
+        self._wants_fig = "fig" in inspect.signature(draw).parameters
+        self.output = widgets.Output()
+        self.box = widgets.VBox([widgets.HBox(list(controls.values())), self.output])
+        for w in controls.values():
+            w.observe(self.redraw, names="value")
+
+    def values(self) -> dict:
+        """The controls' current values, name -> value."""
+        return {name: w.value for name, w in self.controls.items()}
+
+    def figure(self):
+        """A new matplotlib figure drawn at the controls' current values (the caller closes it)."""
+        import matplotlib.pyplot as plt
+
+        if self._wants_fig:
+            fig = plt.figure(figsize=self.figsize)
+            self.draw(fig=fig, **self.values())
+        else:
+            fig, ax = plt.subplots(figsize=self.figsize)
+            self.draw(ax=ax, **self.values())
+        return fig
+
+    def png(self) -> bytes:
+        """The figure at the controls' current values as PNG bytes."""
+        import matplotlib.pyplot as plt
+
+        fig = self.figure()
+        try:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight")
+        finally:
+            plt.close(fig)
+        return buf.getvalue()
+
+    def redraw(self, *_):
+        """Draw the figure at the controls' current values into the output area (what a control change does)."""
+        from IPython.display import Image
+
+        png = self.png()
+        self.output.outputs = ()  # set through the widget's state: works from any callback, no capture needed
+        self.output.append_display_data(Image(png))
+
+    def _ipython_display_(self):
+        from IPython.display import Image, display
+
+        display(Image(self.png()))  # the static picture: GitHub, nbconvert and any viewer show it
+        display(self.box)
+
+
+def interactive_plot(draw: Callable, *, figsize=(7.5, 4.2), **controls) -> InteractiveFigure:
+    """An `InteractiveFigure`: ``draw`` redrawn when one of ``controls`` (name -> widget) changes.
+
+    ``draw(ax=ax, **values)`` draws into a fresh axes each time (``ax`` is a single axes; ``draw``
+    may instead accept ``fig`` to build its own layout). The widgets passed in are copied, so the
+    caller's objects never change; the copies use ``continuous_update=False``, so a slider redraws
+    once, when released. Nothing is drawn or shown until the result is displayed.
+    """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     if not callable(draw):
         raise ValueError(f"draw: expected a function draw(ax=..., **values), got {type(draw).__name__}")
     if not controls:
         raise ValueError("controls: expected at least one widget, e.g. radius=FloatSlider(...), got none")
+    own = {}
     for name, w in controls.items():
         if not isinstance(w, widgets.ValueWidget):
             raise ValueError(f"{name}: expected an ipywidgets value widget (a slider, dropdown...), got {type(w).__name__}")
-        if hasattr(w, "continuous_update"):
-            w.continuous_update = False
-    wants_fig = "fig" in inspect.signature(draw).parameters
-    out = widgets.Output()
-
-    def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            values = {k: w.value for k, w in controls.items()}
-            if wants_fig:
-                fig = plt.figure(figsize=figsize)
-                draw(fig=fig, **values)
-            else:
-                fig, ax = plt.subplots(figsize=figsize)
-                draw(ax=ax, **values)
-            plt.show()
-
-    for w in controls.values():
-        w.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox(list(controls.values())), out])
+        own[name] = _copy_control(w)
+        if hasattr(own[name], "continuous_update"):
+            own[name].continuous_update = False
+    return InteractiveFigure(draw, own, figsize)
 
 
-def step_player(n_steps: int, draw: Callable, *, figsize=(8, 4.5), interval_ms: int = 600):
+class StepPlayer(InteractiveFigure):
+    """An `InteractiveFigure` over time steps with a play button above its slider (see `step_player`)."""
+
+    def __init__(self, draw: Callable, slider, play, figsize):
+        import ipywidgets as widgets
+
+        super().__init__(draw, {"t": slider}, figsize)
+        self.play = play
+        widgets.jslink((play, "value"), (slider, "value"))
+        self.box = widgets.VBox([play, self.box])
+
+
+def step_player(n_steps: int, draw: Callable, *, figsize=(8, 4.5), interval_ms: int = 600) -> StepPlayer:
     """A play button and a slider over time steps 0 .. n_steps - 1, redrawing ``draw(t=..., ax=...)``.
 
     Used for step-through views (notebook 06): press play to watch the gates and states evolve.
@@ -60,9 +127,8 @@ def step_player(n_steps: int, draw: Callable, *, figsize=(8, 4.5), interval_ms: 
 
     if not isinstance(n_steps, int) or n_steps < 1:
         raise ValueError(f"n_steps: expected an int >= 1, got {n_steps!r}")
+    if not callable(draw):
+        raise ValueError(f"draw: expected a function draw(t=..., ax=...), got {type(draw).__name__}")
     slider = widgets.IntSlider(value=0, min=0, max=n_steps - 1, description="t")
-    play = widgets.Play(value=0, min=0, max=n_steps - 1, interval=interval_ms)
-    widgets.jslink((play, "value"), (slider, "value"))
-    box = interactive_plot(draw, figsize=figsize, t=slider)
-    slider.continuous_update = True
-    return widgets.VBox([play, box])
+    play = widgets.Play(value=0, min=0, max=n_steps - 1, interval=interval_ms, description="play")
+    return StepPlayer(draw, slider, play, figsize)

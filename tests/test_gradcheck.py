@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lstm_helpers.gradcheck import (check_layer_gradients, eval_numerical_gradient,
-                                    eval_numerical_gradient_array, format_error_table, rel_error)
+                                    eval_numerical_gradient_array, rel_error)
 from lstm_helpers.numpy_rnn import rnn_step_backward, rnn_step_forward
 
 
@@ -36,7 +36,6 @@ def test_check_layer_gradients_passes_and_catches_a_bug(rng):
                   b=rng.normal(scale=0.1, size=(4,)))
     errs = check_layer_gradients(rnn_step_forward, rnn_step_backward, inputs)
     assert max(errs.values()) < 1e-7
-    assert "ok" in format_error_table(errs)
 
     def buggy_backward(dout, cache):  # forgets the tanh derivative
         x, prev_h, Wx, Wh, next_h = cache
@@ -44,7 +43,6 @@ def test_check_layer_gradients_passes_and_catches_a_bug(rng):
 
     errs = check_layer_gradients(rnn_step_forward, buggy_backward, inputs)
     assert min(errs.values()) > 1e-3
-    assert "WRONG?" in format_error_table(errs)
 
 
 def test_float32_refused(rng):

@@ -223,3 +223,39 @@ def test_init_forget_bias():
 def test_sigmoid_of_integers_is_a_float():
     assert abs(float(sigmoid(1)) - 0.7310585786300049) < 1e-15
     assert sigmoid(np.array([0, 2])).dtype == np.float64
+
+
+def test_gate_affine_takes_one_gate_or_all_four_stacked():
+    from lstm_helpers.numpy_lstm import gate_affine, gate_slice, init_lstm_params
+
+    rng = np.random.default_rng(0)
+    p = init_lstm_params(3, 4, rng=rng)
+    x, h = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
+    stacked = gate_affine(x, h, p["Wx"], p["Wh"], p["b"], "o")
+    one = gate_affine(x, h, gate_slice(p["Wx"], "o"), gate_slice(p["Wh"], "o"), gate_slice(p["b"], "o"), "o")
+    assert np.array_equal(stacked, one) and stacked.shape == (2, 4)
+    with pytest.raises(ValueError, match="Wx: expected last axis H=4"):
+        gate_affine(x, h, p["Wx"][:, :5], p["Wh"], p["b"], "o")
+
+
+def test_gates_forward_and_backward_are_the_steps_own():
+    from lstm_helpers.numpy_lstm import gates_backward, gates_forward, lstm_step_backward, lstm_step_forward
+
+    rng = np.random.default_rng(1)
+    N, D, H = 2, 3, 4
+    x, h, c = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    Wx, Wh, b = rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), rng.normal(size=(4 * H,))
+    next_h, next_c, cache = lstm_step_forward(x, h, c, Wx, Wh, b)
+    h2, c2, parts = gates_forward(x @ Wx + h @ Wh + b, c, None, H)
+    assert np.array_equal(h2, next_h) and np.array_equal(c2, next_c) and set(parts) == {"i", "f", "g", "o", "tanh_c"}
+    dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    da, dprev_c, dpeep = gates_backward(dh, dc, *(parts[k] for k in ("i", "f", "g", "o", "tanh_c")), c, c2, None)
+    grads = lstm_step_backward(dh, dc, cache)
+    assert dpeep is None and np.allclose(dprev_c, grads[2]) and np.allclose(da.sum(axis=0), grads[5])
+
+
+def test_forget_bias_default_is_the_one_constant():
+    from lstm_helpers.numpy_lstm import FORGET_BIAS, gate_slice, init_lstm_params
+
+    assert FORGET_BIAS == 1.0
+    assert np.all(gate_slice(init_lstm_params(2, 3)["b"], "f") == FORGET_BIAS)

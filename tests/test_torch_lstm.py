@@ -136,3 +136,19 @@ def test_backward_never_builds_full_size_tensors_per_step(fused):
     with mode:
         out.sum().backward()
     assert mode.count <= 4, mode.count
+
+
+def test_run_layer_is_one_layer_of_forward_and_forget_bias_defaults_to_the_constant():
+    from lstm_helpers.numpy_lstm import FORGET_BIAS
+    from lstm_helpers.torch_lstm import LSTM
+
+    torch.manual_seed(0)
+    m = LSTM(3, 4)
+    x = torch.randn(5, 2, 3)
+    out, (h, c) = m(x)
+    zeros = torch.zeros(2, 4)
+    b = m.bias_ih_l0 + m.bias_hh_l0
+    out2, (h2, c2) = m.run_layer(x, zeros, zeros, m.weight_ih_l0, m.weight_hh_l0, b)
+    assert torch.equal(out, out2) and torch.equal(h[0], h2) and torch.equal(c[0], c2)
+    base = LSTM(3, 4, forget_bias=0.0)
+    assert m.forget_bias == FORGET_BIAS == 1.0 and base.forget_bias == 0.0
