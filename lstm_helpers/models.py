@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lstm_helpers.numpy_lstm import FORGET_BIAS
 from lstm_helpers.utils import check_int
 
 IMPLS = ("cudnn", "scratch")
@@ -52,7 +53,7 @@ def make_lstm(input_size: int, hidden_size: int, num_layers: int = 1, dropout: f
     return LSTM(input_size, hidden_size, num_layers, batch_first=True, dropout=dropout, **scratch_kwargs)
 
 
-def add_forget_bias(lstm: nn.Module, value: float = 1.0) -> None:
+def add_forget_bias(lstm: nn.Module, value: float = FORGET_BIAS) -> None:
     """Add ``value`` to the forget-gate block (rows H:2H) of every layer's ``bias_ih``.
 
     Starting with f = sigmoid(1) = 0.73 keeps memories by default (Gers et al. 2000;
@@ -97,7 +98,7 @@ class CharLSTM(nn.Module):
     """
 
     def __init__(self, vocab_size: int, hidden_size: int, num_layers: int = 1, emb_size: int | None = None,
-                 dropout: float = 0.0, impl: str = "cudnn", *, forget_bias: float = 1.0):
+                 dropout: float = 0.0, impl: str = "cudnn", *, forget_bias: float = FORGET_BIAS):
         super().__init__()
         vocab_size = check_int("vocab_size", vocab_size, 1)
         hidden_size = check_int("hidden_size", hidden_size, 1)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..plots import LSTM_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
+from ..train import lr_at
 from .checking import Case, CheckResult, Mistake, register_hints, run_check, solution
 
 # -------------------------------------------------------------------------------------------------
@@ -23,13 +24,8 @@ def temperature_probs(logits, temperature):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-@solution
-def lr_at(step, lr, warmup_steps, max_steps, min_lr_ratio):
-    """Learning rate at ``step`` (0-based): linear warmup, then cosine decay to min_lr_ratio * lr (as train.lr_factor)."""
-    if step < warmup_steps:
-        return lr * (step + 1) / warmup_steps  # the first step already moves: lr / warmup_steps, not 0
-    progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))  # 0 -> 1, then stays at 1
-    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + np.cos(np.pi * progress)))
+# The schedule's reference is the library's own lr_at (one copy): what train() uses is what is checked.
+solution(lr_at)
 
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
@@ -157,7 +153,7 @@ def check_temperature_probs(fn) -> CheckResult:
 
 
 def check_lr_at(fn) -> CheckResult:
-    """Exercise: linear warmup then cosine decay to min_lr_ratio * lr, the schedule of train.lr_factor."""
+    """Exercise: linear warmup then cosine decay to min_lr_ratio * lr, the schedule of train.lr_at."""
     cases = [Case((2e-3, 10, 100, 0.1)), Case((1e-2, 5, 60, 0.05)), Case((3e-4, 1, 20, 0.2))]
     return run_check("lr_at", _lr_curve(fn), _lr_curve(lr_at), cases, MISTAKES["lr_at"], hint=HINTS["lr_at"])
 
