@@ -102,7 +102,7 @@ class TrainConfig:
         return self
 
 
-# tiny: seconds on a CPU (tests, LSTM_QUICK notebook runs). cpu: a few minutes on a laptop.
+# tiny: seconds on a CPU (tests, LSTM_QUICK notebook runs). cpu: about half a minute on a laptop (learner-sized).
 # shakespeare: the model shipped in models/charlstm_shakespeare/, trained on one CPU thread in
 # under an hour (see that folder's README for the command and what it reached).
 # gpu: the full run on one H100. Its target is a best validation loss <= 1.38 nats/char on
@@ -113,8 +113,8 @@ PRESETS = {
     "tiny": TrainConfig(hidden_size=64, num_layers=1, emb_size=32, dropout=0.0, batch_size=16, seq_len=32,
                         lr=1e-2, weight_decay=0.0, warmup_steps=5, max_steps=120, eval_interval=40,
                         eval_batches=2, log_interval=10),
-    "cpu": TrainConfig(hidden_size=256, num_layers=2, emb_size=64, dropout=0.1, batch_size=32, seq_len=128,
-                       lr=3e-3, weight_decay=0.01, warmup_steps=50, max_steps=600, eval_interval=100,
+    "cpu": TrainConfig(hidden_size=256, num_layers=1, emb_size=64, dropout=0.0, batch_size=32, seq_len=64,
+                       lr=3e-3, weight_decay=0.01, warmup_steps=20, max_steps=200, eval_interval=50,
                        eval_batches=8),
     "shakespeare": TrainConfig(hidden_size=512, num_layers=1, emb_size=64, dropout=0.0, batch_size=32,
                                seq_len=128, lr=2e-3, weight_decay=0.01, warmup_steps=100, min_lr_ratio=0.05,

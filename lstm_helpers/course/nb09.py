@@ -9,7 +9,6 @@ import numpy as np
 
 from ..plots import LSTM_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from ..train import lr_at
 from .checking import Case, CheckResult, Mistake, register_hints, run_check, solution
 
 # -------------------------------------------------------------------------------------------------
@@ -24,8 +23,17 @@ def temperature_probs(logits, temperature):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-# The schedule's reference is the library's own lr_at (one copy): what train() uses is what is checked.
-solution(lr_at)
+@solution
+def lr_at(step, lr, warmup_steps, max_steps, min_lr_ratio):
+    """Learning rate at ``step`` (0-based): linear warmup, then cosine decay to min_lr_ratio * lr.
+
+    Deliberate teaching pair of ``train.lr_at`` (the library's, which train() uses): the learner's
+    exercise needs a reference it can show; tests/test_course_nb09.py checks the two agree at every step.
+    """
+    if step < warmup_steps:
+        return lr * (step + 1) / warmup_steps  # the first step already moves: lr / warmup_steps, not 0
+    progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))  # 0 -> 1, then stays at 1
+    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + np.cos(np.pi * progress)))
 
 # -------------------------------------------------------------------------------------------------
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
