@@ -58,3 +58,14 @@ def test_recomputed_validation_loss(raw):
     val = train_val_split(torch.from_numpy(vocab.encode(load_corpus("tinyshakespeare"))))[1]
     loss = T.evaluate(model, val, seq_len=raw["config"]["seq_len"], batch_size=64)
     assert abs(loss - raw["extra"]["eval_loss_exported"]) < 1e-3
+
+
+def test_readme_quotes_the_files(raw):
+    readme = (FOLDER / "README.md").read_text()
+    hist = raw["history"]
+    assert f"({raw['best_val_loss']:.4f}) at the last step, {raw['best_step']}" in readme
+    assert raw["best_step"] == hist["step"][-1]
+    assert f"step {raw['best_step']} of {hist['step'][-1]}" in readme
+    n_params = sum(v.numel() for v in raw["model"].values())
+    assert f"{n_params:,} parameters" in readme
+    assert f"{hist['elapsed'][-1] / 60:.0f} minutes of training" in readme

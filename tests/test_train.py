@@ -283,3 +283,17 @@ def test_bf16_training_on_cpu_keeps_the_lstm_float32(corpus):
     model.lstm.register_forward_hook(lambda mod, inp, out: seen.append((inp[0].dtype, out[0].dtype)))
     hist = T.train(model, train_ids, val_ids, cfg, progress=False)
     assert set(seen) == {(torch.float32, torch.float32)} and np.isfinite(hist["eval_loss"]).all()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_tiny_training_bf16_head_fp32_lstm(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(max_steps=60, eval_interval=30)
+    assert T.amp_dtype_for(cfg, "cuda") == (torch.bfloat16 if torch.cuda.is_bf16_supported() else None)
+    model = make_model(vocab, cfg).cuda()
+    seen = []
+    model.lstm.register_forward_hook(lambda mod, inp, out: seen.append(out[0].dtype))
+    hist = T.train(model, train_ids, val_ids, cfg, progress=False, device="cuda")
+    assert set(seen) == {torch.float32}
+    assert np.mean(hist["train_loss"][-10:]) < np.mean(hist["train_loss"][:10]) - 0.5
