@@ -65,15 +65,20 @@ def add_forget_bias(lstm: nn.Module, value: float = FORGET_BIAS) -> None:
             getattr(lstm, f"bias_ih_l{layer}")[H:2 * H] += value
 
 
-def recurrence_dtypes(fn, match=("rnn", "lstm")) -> set:
+def recurrence_dtypes(fn, match=("rnn", "lstm"), *, stop: bool = False) -> set:
     """Floating dtypes that reach the kernel running the recurrence while ``fn()`` runs.
 
     Recorded below autocast, so this is what the kernel really receives: ``_cudnn_rnn`` on CUDA,
     ``mkldnn_rnn_layer`` or ``lstm`` on the CPU (ops whose name contains one of ``match``; pass
-    ``("mm",)`` for a from-scratch LSTM's matrix products). Used by tests and the benchmark.
+    ``("mm",)`` for a from-scratch LSTM's matrix products). ``stop=True`` returns at the first such
+    kernel without running it (so a kernel this machine lacks, e.g. bf16 on an older CPU, is never
+    called). Used by tests, the benchmark and notebook 09.
     """
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_leaves
+
+    class Found(Exception):
+        pass
 
     class Recorder(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -81,11 +86,16 @@ def recurrence_dtypes(fn, match=("rnn", "lstm")) -> set:
             if any(m in str(func) for m in match):
                 seen.update(a.dtype for a in tree_leaves((args, kwargs))
                             if isinstance(a, torch.Tensor) and a.is_floating_point())
+                if stop:
+                    raise Found
             return func(*args, **kwargs)
 
     seen = set()
-    with Recorder():
-        fn()
+    try:
+        with Recorder():
+            fn()
+    except Found:
+        pass
     return seen
 
 
