@@ -112,6 +112,9 @@ def main(argv=None) -> dict:
         train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
         if args.resume and (out / "last.pt").is_file():
             read_checkpoint(out / "last.pt")  # unreadable or foreign: say so now (train() checks the rest)
+        elif (out / "last.pt").is_file():
+            raise ValueError(f"--out: {str(out)!r} already holds a run (last.pt); pass --resume to continue it, "
+                             "or choose another folder")
     except (ValueError, DownloadError) as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
     say(f"device: {device}" + (f" x {world} processes" if world > 1 else ""))

@@ -94,6 +94,8 @@ def test_changed_schedule_on_resume_then_a_real_resume(capsys, tmp_path):
     capsys.readouterr()
     line = error_line(capsys, TINY + ["--max-steps", "20", "--out", out, "--resume"])
     assert "comes from a different run: max_steps (checkpoint 10, now 20)" in line
+    line = error_line(capsys, TINY + ["--max-steps", "10", "--out", out])  # no --resume: never overwrite a run
+    assert line == f"--out: {out!r} already holds a run (last.pt); pass --resume to continue it, or choose another folder"
     hist = train_cli.main(TINY + ["--max-steps", "10", "--out", out, "--resume"])  # same settings: fine
     assert hist["step"][-1] == 10 and read_checkpoint(tmp_path / "run" / "last.pt")["step"] == 10
 
