@@ -16,6 +16,26 @@ def _require_float64(name, x):
         raise ValueError(f"{name}: expected dtype float64 (centred differences need it), got {x.dtype}")
 
 
+def _centred_differences(x, h, evaluate, slope):
+    """Nudge each entry x_k of ``x`` by +h and -h in place (restored after), and return slope(pos, neg) per entry.
+
+    ``evaluate()`` reads the function at the current ``x``; both CS231n-style checkers below share this loop.
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = evaluate()
+        x[ix] = old - h
+        neg = evaluate()
+        x[ix] = old
+        grad[ix] = slope(pos, neg)
+        it.iternext()
+    return grad
+
+
 def eval_numerical_gradient(f, x, h=1e-5):
     """Gradient of a scalar function ``f(x)`` with respect to array ``x``, by centred differences.
 
@@ -23,19 +43,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
     df/dx_k ~ (f(x + h e_k) - f(x - h e_k)) / (2h).
     """
     _require_float64("x", x)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = float(f(x))
-        x[ix] = old - h
-        fxmh = float(f(x))
-        x[ix] = old
-        grad[ix] = (fxph - fxmh) / (2 * h)
-        it.iternext()
-    return grad
+    return _centred_differences(x, h, lambda: float(f(x)), lambda pos, neg: (pos - neg) / (2 * h))
 
 
 def eval_numerical_gradient_array(f, x, df, h=1e-5):
@@ -44,21 +52,13 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     This is what a backward pass computes when the layer's output receives gradient ``df``.
     """
     _require_float64("x", x)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old
+
+    def slope(pos, neg):
         if pos.shape != np.shape(df):
             raise ValueError(f"df: expected the shape of f(x), {pos.shape}, got {np.shape(df)}")
-        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
-    return grad
+        return np.sum((pos - neg) * df) / (2 * h)
+
+    return _centred_differences(x, h, lambda: np.array(f(x), dtype=np.float64, copy=True), slope)
 
 
 def rel_error(x, y, eps=1e-12):

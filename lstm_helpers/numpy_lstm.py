@@ -31,8 +31,9 @@ FORGET_BIAS = 1.0
 With b_f = 1 the forget gate starts near sigmoid(1) = 0.73 instead of 0.5, so a fresh LSTM keeps
 most of its memory from step to step and gradients flow back along the cell state from the first
 update. Gers, Schmidhuber & Cummins (2000) introduced the forget gate; Jozefowicz, Zaremba &
-Sutskever (2015) found that adding a bias of 1 to the forget gate closes the gap between the LSTM
-and the GRU, and recommend it for every LSTM. (PyTorch's `nn.LSTM` starts at 0; Keras at 1.)
+Sutskever (2015), comparing thousands of recurrent architectures, found that adding a bias of 1 to
+the LSTM's forget gate closes the gap between the LSTM and the GRU. (PyTorch's `nn.LSTM` starts
+at 0, so `models.add_forget_bias` sets it; Keras starts at 1 with `unit_forget_bias=True`.)
 """
 
 GATE_ORDER = "ifgo"

@@ -71,6 +71,18 @@ def make_cases(shapes, seed: int, make: Callable) -> list[Case]:
     return [Case(make(rng, *s)) for s in shapes]
 
 
+def gate_variant(squash=None, *, bias=True, prev_h=True, sign=1.0) -> Callable:
+    """What a one-gate exercise ``gate(x, prev_h, W, U, b)`` returns with a typical slip, for `Mistake` data.
+
+    ``squash`` is the function applied to the pre-activation (None: none applied), ``bias`` and
+    ``prev_h`` say whether those terms are in it, ``sign=-1`` flips it. Notebooks 03 and 04 share it.
+    """
+    def wrong(x, h, W, U, b):
+        a = x @ W + (h @ U if prev_h else 0.0) + (b if bias else 0.0)
+        return (squash or (lambda v: v))(sign * a)
+    return wrong
+
+
 def solution(fn: Callable) -> Callable:
     """Decorator: register ``fn`` as the reference solution of the exercise of the same name."""
     SOLUTIONS[fn.__name__] = fn
@@ -100,7 +112,7 @@ def show_solution(name: str):
     """Display the reference solution of exercise ``name`` (its source, highlighted)."""
     from ..utils import show_source
 
-    return show_source(_lookup(SOLUTIONS, name))
+    return show_source(_lookup(SOLUTIONS, name), start="def ")  # from the def line: no decorator
 
 
 def hint(name: str) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 from ..activations import sigmoid
 from ..plots import GRU_COLOR, LSTM_COLOR, RNN_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import Case, CheckResult, Mistake, make_cases, register_hints, run_check, solution
+from .checking import Case, CheckResult, Mistake, gate_variant, make_cases, register_hints, run_check, solution
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -45,15 +45,15 @@ MISTAKES = {
     "forget_gate": [
         Mistake("your forget gate uses tanh; it should squash to (0, 1) with a sigmoid, "
                 "so that 0 means 'drop' and 1 means 'keep'.",
-                lambda x, h, W, U, b: np.tanh(x @ W + h @ U + b)),
+                gate_variant(np.tanh)),
         Mistake("you returned the pre-activation; the gate needs the sigmoid applied to it.",
-                lambda x, h, W, U, b: x @ W + h @ U + b),
+                gate_variant(None)),
         Mistake("the bias b_f is missing: the gate is sigmoid(x W_f + h U_f + b_f).",
-                lambda x, h, W, U, b: sigmoid(x @ W + h @ U)),
+                gate_variant(sigmoid, bias=False)),
         Mistake("the previous hidden state h_{t-1} is missing: the gate reads both h_{t-1} and x_t.",
-                lambda x, h, W, U, b: sigmoid(x @ W + b)),
+                gate_variant(sigmoid, prev_h=False)),
         Mistake("the sign is flipped: that is sigmoid(-a) = 1 - f_t, the fraction forgotten, not kept.",
-                lambda x, h, W, U, b: sigmoid(-(x @ W + h @ U + b))),
+                gate_variant(sigmoid, sign=-1.0)),
     ],
     "memory_after": [
         Mistake("you multiplied f by k; every step multiplies the memory by f once more, "

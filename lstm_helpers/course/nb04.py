@@ -10,7 +10,7 @@ import numpy as np
 from ..activations import sigmoid
 from ..plots import LSTM_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
-from .checking import CheckResult, Mistake, make_cases, register_hints, run_check, solution
+from .checking import CheckResult, Mistake, gate_variant, make_cases, register_hints, run_check, solution
 
 # -------------------------------------------------------------------------------------------------
 # Reference solutions
@@ -38,26 +38,26 @@ MISTAKES = {
     "input_gate": [
         Mistake("your input gate uses tanh, the candidate's squashing; the gate must be a sigmoid in (0, 1): "
                 "it says how much of the candidate to write, from 0 (nothing) to 1 (all of it).",
-                lambda x, h, W, U, b: np.tanh(x @ W + h @ U + b)),
+                gate_variant(np.tanh)),
         Mistake("you returned the pre-activation; the gate needs the sigmoid applied to it.",
-                lambda x, h, W, U, b: x @ W + h @ U + b),
+                gate_variant(None)),
         Mistake("the previous hidden state h_{t-1} is missing: the gate reads both h_{t-1} and x_t.",
-                lambda x, h, W, U, b: sigmoid(x @ W + b)),
+                gate_variant(sigmoid, prev_h=False)),
         Mistake("the bias b_i is missing: the gate is sigmoid(x W_i + h U_i + b_i).",
-                lambda x, h, W, U, b: sigmoid(x @ W + h @ U)),
+                gate_variant(sigmoid, bias=False)),
         Mistake("the sign is flipped: that is sigmoid(-a) = 1 - i_t, the fraction NOT written.",
-                lambda x, h, W, U, b: sigmoid(-(x @ W + h @ U + b))),
+                gate_variant(sigmoid, sign=-1.0)),
     ],
     "candidate_state": [
         Mistake("your candidate uses a sigmoid, so the cell could only ever grow: it should be tanh, in (-1, 1), "
                 "so that the write i_t * c~_t can move the cell down as well as up.",
-                lambda x, h, W, U, b: sigmoid(x @ W + h @ U + b)),
+                gate_variant(sigmoid)),
         Mistake("you returned the pre-activation; the candidate needs tanh applied to it, to stay in (-1, 1).",
-                lambda x, h, W, U, b: x @ W + h @ U + b),
+                gate_variant(None)),
         Mistake("the bias b_c is missing: the candidate is tanh(x W_c + h U_c + b_c).",
-                lambda x, h, W, U, b: np.tanh(x @ W + h @ U)),
+                gate_variant(np.tanh, bias=False)),
         Mistake("the previous hidden state h_{t-1} is missing: the candidate reads both h_{t-1} and x_t.",
-                lambda x, h, W, U, b: np.tanh(x @ W + b)),
+                gate_variant(np.tanh, prev_h=False)),
         Mistake("you multiplied by a sigmoid gate; the candidate is only the proposal, tanh(...). "
                 "The input gate i_t multiplies it later, in the cell update.",
                 lambda x, h, W, U, b: sigmoid(x @ W + h @ U + b) * np.tanh(x @ W + h @ U + b)),

@@ -178,7 +178,7 @@ def plot_lstm_step(cache, t, *, sample=0, unit=0, fig=None, inputs=None, inputs_
     """
     import matplotlib.pyplot as plt
 
-    from ..tools.diagrams import CELL_H, CELL_W, draw_cell
+    from ..tools.cell_drawing import CELL_H, CELL_W, draw_cell
 
     T = cache["h"].shape[1]
     if not isinstance(t, (int, np.integer)) or not 0 <= t < T:

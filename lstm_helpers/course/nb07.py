@@ -18,6 +18,7 @@ from .checking import (FAIL, PASS, CheckResult, Mistake, crashed, make_cases, re
 # -------------------------------------------------------------------------------------------------
 # The find-the-bug task and the reference solutions
 
+# deliberate teaching pair: mystery_gates_backward and fixed_gates_backward differ in one line (the exercise)
 def mystery_gates_backward(dnext_h, dnext_c, i, f, g, o, tanh_c, prev_c):
     """The gate part of one LSTM step's backward pass, without peepholes, with ONE wrong line (notebook 07).
 
@@ -50,7 +51,7 @@ def find_bug_gate():
     return "o"
 
 
-@solution
+@solution  # deliberate teaching pair: the reference answer to mystery_gates_backward, one line changed
 def fixed_gates_backward(dnext_h, dnext_c, i, f, g, o, tanh_c, prev_c):
     """`mystery_gates_backward` with its one wrong line fixed; returns da (N, 4H), blocks i, f, g, o, and dprev_c."""
     do = dnext_h * tanh_c  # the fix: tanh_c already holds tanh(C_t); the mystery took tanh of it again
