@@ -291,11 +291,25 @@ def load_corpus(name_or_path: str = "pystdlib", *, data_dir=None, url: str | Non
     if isinstance(name_or_path, str) and name_or_path in REMOTE_CORPORA:
         default_url, sha, filename = REMOTE_CORPORA[name_or_path]
         path = fetch_cached(url or default_url, sha, filename, data_dir=data_dir, timeout=timeout)
-        return path.read_text(encoding="utf-8")
+        return read_text_file(path)
     if Path(name_or_path).is_file():
-        return Path(name_or_path).read_text(encoding="utf-8")
+        return read_text_file(name_or_path)
     raise ValueError(f"name_or_path: expected one of {', '.join(map(repr, CORPUS_NAMES))} or an "
                      f"existing file path, got {str(name_or_path)!r}")
+
+
+def read_text_file(path) -> str:
+    """A file's text as UTF-8; a binary or otherwise non-UTF-8 file raises one ValueError line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"corpus: expected a UTF-8 text file, got {str(path)!r} (byte {exc.start} is "
+                         f"0x{exc.object[exc.start]:02x}: a binary file?)") from None
+    if "\x00" in text:
+        raise ValueError(f"corpus: expected a text file, got {str(path)!r} (it contains NUL bytes: a binary file?)")
+    if not text:
+        raise ValueError(f"corpus: expected a non-empty text file, got {str(path)!r} (empty)")
+    return text
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,15 +326,11 @@ class CharVocab:
         self.chars = sorted(set(text))
         self.stoi = {ch: i for i, ch in enumerate(self.chars)}
 
-    @property
-    def size(self) -> int:
-        return len(self.chars)
-
     def __len__(self) -> int:
         return len(self.chars)
 
     def __repr__(self) -> str:
-        return f"CharVocab(size={self.size})"
+        return f"CharVocab({len(self.chars)} characters)"
 
     def encode(self, text: str) -> np.ndarray:
         """String -> int64 ids of shape (len(text),)."""
@@ -332,8 +342,8 @@ class CharVocab:
     def decode(self, ids) -> str:
         """Ids (list, numpy array or torch tensor) -> string."""
         ids = np.asarray(ids.tolist() if hasattr(ids, "tolist") else ids, dtype=np.int64).reshape(-1)
-        if ids.size and (ids.min() < 0 or ids.max() >= self.size):
-            raise ValueError(f"ids: expected values in [0, {self.size}), got min {ids.min()} max {ids.max()}")
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self.chars)):
+            raise ValueError(f"ids: expected values in [0, {len(self.chars)}), got min {ids.min()} max {ids.max()}")
         return "".join(self.chars[i] for i in ids)
 
     def to_dict(self) -> dict:

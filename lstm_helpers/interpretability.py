@@ -36,7 +36,26 @@ FEATURE_DESCRIPTIONS = {
     "is word char": "1 at a letter, digit or underscore",
     "position in text": "characters read since the start of the text: a clock, to expose units that drift",
 }
-"""The features of `text_features`, each a number per character: the state AFTER reading it."""
+"""The features of `text_features` (Python source), each a number per character: the state AFTER reading it."""
+
+PLAY_FEATURE_DESCRIPTIONS = {
+    "speaker name": "1 on a line that names the speaker (a line ending in ':' right after an empty line), else 0",
+    "first line of a speech": "1 on the first line after a speaker's name, else 0",
+    "lines into the speech": "lines since the speaker's name (0 on the name line)",
+    "position in line": "characters read since the last newline (0 at a newline)",
+    "upper case": "1 at an upper-case letter",
+    "newline next": "1 if the NEXT character is a newline: the line is about to end",
+    "inside quotation": "1 after an opening double quote until its closing one",
+    "inside parenthesis": "1 after ( until its ), nested ones included",
+    "is space": "1 at a space character",
+    "is newline": "1 at a newline character",
+    "position in text": "characters read since the start of the text: a clock, to expose units that drift",
+}
+"""The features of `play_features` (a play script such as tinyshakespeare), one number per character.
+
+A character belongs to the line it ends or lies in (a newline belongs to the line before it). All but
+"newline next" describe the text up to character t; "newline next" looks one character ahead, which
+is what the model is trained to predict."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -194,6 +213,56 @@ def text_features(text: str) -> dict:
         "position in text": np.arange(1, T + 1, dtype=np.float64),
     })
     return {name: feats[name] for name in FEATURE_DESCRIPTIONS}
+
+
+def play_features(text: str) -> dict:
+    """Simple properties of a play script (speaker names on their own line, as in tinyshakespeare).
+
+    Returns one float64 array (T,) per name of `PLAY_FEATURE_DESCRIPTIONS`, T = len(text). Features
+    that never occur in ``text`` (tinyshakespeare has no parentheses or double quotes) are all zeros;
+    `absent_features` lists them.
+    """
+    text = _check_text("text", text)
+    T = len(text)
+    lines = text.split("\n")  # the newline ending each line is counted with that line
+    speaker, first, into, position = np.zeros(T), np.zeros(T), np.zeros(T), np.zeros(T)
+    t, since_name, previous_empty = 0, -1, True
+    for k, line in enumerate(lines):
+        n = len(line) + (1 if k < len(lines) - 1 else 0)  # characters of this line, its newline included
+        is_name = previous_empty and line.endswith(":") and line[:1].isupper() and len(line) > 1
+        since_name = 0 if is_name else (since_name + 1 if since_name >= 0 and line else -1)
+        speaker[t:t + n] = is_name
+        first[t:t + n] = since_name == 1
+        into[t:t + n] = max(since_name, 0)
+        position[t:t + n] = np.arange(1, n + 1)
+        if n > len(line):
+            position[t + n - 1] = 0  # the newline itself starts the next line's count
+        previous_empty = not line
+        t += n
+    chars = np.array(list(text))
+    depth_q, depth_p, inside_q, inside_p = 0, 0, np.zeros(T), np.zeros(T)
+    for i, ch in enumerate(text):
+        if ch == '"':
+            depth_q = 1 - depth_q
+            inside_q[i] = depth_q  # the opening quote is inside, the closing one outside
+        else:
+            depth_p = depth_p + 1 if ch == "(" else max(0, depth_p - 1) if ch == ")" else depth_p
+            inside_q[i] = depth_q
+        inside_p[i] = depth_p > 0
+    nxt = np.append(chars[1:] == "\n", False).astype(np.float64)
+    feats = {
+        "speaker name": speaker, "first line of a speech": first, "lines into the speech": into,
+        "position in line": position, "upper case": np.array([c.isupper() for c in text], dtype=np.float64),
+        "newline next": nxt, "inside quotation": inside_q, "inside parenthesis": inside_p,
+        "is space": (chars == " ").astype(np.float64), "is newline": (chars == "\n").astype(np.float64),
+        "position in text": np.arange(1, T + 1, dtype=np.float64),
+    }
+    return {name: feats[name] for name in PLAY_FEATURE_DESCRIPTIONS}
+
+
+def absent_features(features: dict) -> list:
+    """Names of the features that are constant over the text: no correlation can be measured for them."""
+    return [name for name, values in features.items() if np.ptp(np.asarray(values, dtype=np.float64)) == 0]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,9 +10,30 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lstm_helpers.numpy_lstm import FORGET_BIAS
 from lstm_helpers.utils import check_int
 
 IMPLS = ("cudnn", "scratch")
+
+# Precision policy (one rule, everywhere): the LSTM always runs in float32 (on CUDA, cuDNN may use
+# TF32 for its matrix products, as torch.backends.cudnn.allow_tf32 allows by default), with autocast
+# switched off around it; under bf16 autocast the layers around it (the output layer) run in
+# bfloat16. Why: PyTorch's autocast wrapper for cuDNN RNNs casts input, weights and states to
+# float16 whatever dtype autocast was given, and fp16 gradients of order 1e-6 underflow without
+# loss scaling. No GradScaler is needed, since nothing runs in fp16.
+LSTM_DTYPE = torch.float32
+
+
+def run_lstm(lstm: nn.Module, x: torch.Tensor, state=None):
+    """``lstm(x, state)`` in ``LSTM_DTYPE`` whatever autocast is active: returns (out, state), float32.
+
+    Autocast is disabled for x's device type inside, and x and the states are cast to float32,
+    so cuDNN never receives half precision (see the precision policy above).
+    """
+    with torch.autocast(x.device.type, enabled=False):
+        if state is not None:
+            state = tuple(s.to(LSTM_DTYPE) for s in state)
+        return lstm(x.to(LSTM_DTYPE), state)
 
 
 def make_lstm(input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
@@ -32,7 +53,7 @@ def make_lstm(input_size: int, hidden_size: int, num_layers: int = 1, dropout: f
     return LSTM(input_size, hidden_size, num_layers, batch_first=True, dropout=dropout, **scratch_kwargs)
 
 
-def add_forget_bias(lstm: nn.Module, value: float = 1.0) -> None:
+def add_forget_bias(lstm: nn.Module, value: float = FORGET_BIAS) -> None:
     """Add ``value`` to the forget-gate block (rows H:2H) of every layer's ``bias_ih``.
 
     Starting with f = sigmoid(1) = 0.73 keeps memories by default (Gers et al. 2000;
@@ -44,6 +65,40 @@ def add_forget_bias(lstm: nn.Module, value: float = 1.0) -> None:
             getattr(lstm, f"bias_ih_l{layer}")[H:2 * H] += value
 
 
+def recurrence_dtypes(fn, match=("rnn", "lstm"), *, stop: bool = False) -> set:
+    """Floating dtypes that reach the kernel running the recurrence while ``fn()`` runs.
+
+    Recorded below autocast, so this is what the kernel really receives: ``_cudnn_rnn`` on CUDA,
+    ``mkldnn_rnn_layer`` or ``lstm`` on the CPU (ops whose name contains one of ``match``; pass
+    ``("mm",)`` for a from-scratch LSTM's matrix products). ``stop=True`` returns at the first such
+    kernel without running it (so a kernel this machine lacks, e.g. bf16 on an older CPU, is never
+    called). Used by tests, the benchmark and notebook 09.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class Found(Exception):
+        pass
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if any(m in str(func) for m in match):
+                seen.update(a.dtype for a in tree_leaves((args, kwargs))
+                            if isinstance(a, torch.Tensor) and a.is_floating_point())
+                if stop:
+                    raise Found
+            return func(*args, **kwargs)
+
+    seen = set()
+    try:
+        with Recorder():
+            fn()
+    except Found:
+        pass
+    return seen
+
+
 class CharLSTM(nn.Module):
     """Character-level language model: embedding (or one-hot) -> LSTM -> linear layer to logits.
 
@@ -53,7 +108,7 @@ class CharLSTM(nn.Module):
     """
 
     def __init__(self, vocab_size: int, hidden_size: int, num_layers: int = 1, emb_size: int | None = None,
-                 dropout: float = 0.0, impl: str = "cudnn", *, forget_bias: float = 1.0):
+                 dropout: float = 0.0, impl: str = "cudnn", *, forget_bias: float = FORGET_BIAS):
         super().__init__()
         vocab_size = check_int("vocab_size", vocab_size, 1)
         hidden_size = check_int("hidden_size", hidden_size, 1)
@@ -77,8 +132,8 @@ class CharLSTM(nn.Module):
         if self.embed is not None:
             e = self.embed(x)  # (B, T, E)
         else:
-            e = F.one_hot(x, self.vocab_size).to(self.head.weight.dtype)  # (B, T, V)
-        out, state = self.lstm(self.drop(e), state)  # (B, T, H)
+            e = F.one_hot(x, self.vocab_size).float()  # (B, T, V)
+        out, state = run_lstm(self.lstm, self.drop(e), state)  # (B, T, H), float32 always
         logits = self.head(self.drop(out))  # (B, T, V)
         return logits, state
 
@@ -139,5 +194,5 @@ class SequenceRegressor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[-1] != self.input_size:
             raise ValueError(f"x: expected shape (B, T, {self.input_size}), got {tuple(x.shape)}")
-        out, _ = self.lstm(x)  # (B, T, H)
+        out, _ = run_lstm(self.lstm, x)  # (B, T, H), float32 always
         return self.head(out[:, -1])  # (B, horizon)

@@ -90,7 +90,7 @@ def test_vocab_round_trip_and_dict():
     text = "hello, world!\nLSTM gates: i f g o"
     vocab = data.CharVocab(text)
     ids = vocab.encode(text)
-    assert ids.dtype == np.int64 and vocab.size == len(set(text))
+    assert ids.dtype == np.int64 and len(vocab) == len(set(text))
     assert vocab.decode(ids) == text
     assert vocab.decode(torch.from_numpy(ids)) == text
     again = data.CharVocab.from_dict(vocab.to_dict())

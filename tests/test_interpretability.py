@@ -241,3 +241,25 @@ def test_bad_inputs_raise_value_error_naming_the_argument():
     corr = I.correlate_cells(np.ones((4, 2)), {"a": np.arange(4.0)})
     with pytest.raises(ValueError, match="feature: expected one of"):
         corr.best("b")
+
+
+def test_play_features_on_a_small_script():
+    from lstm_helpers.interpretability import PLAY_FEATURE_DESCRIPTIONS, absent_features, play_features
+
+    text = 'x?\n\nGREMIO:\nGood morrow.\nGod save you!\n\nBAPTISTA:\nI (have) "a" son'
+    f = play_features(text)
+    assert list(f) == list(PLAY_FEATURE_DESCRIPTIONS) and all(v.shape == (len(text),) for v in f.values())
+
+    def chars_where(name):
+        return "".join(ch for ch, v in zip(text, f[name]) if v)
+
+    assert chars_where("speaker name") == "GREMIO:\nBAPTISTA:\n"
+    assert chars_where("first line of a speech") == "Good morrow.\nI (have) \"a\" son"
+    assert f["lines into the speech"][text.index("God")] == 2
+    assert f["position in line"][text.index("GREMIO")] == 1 and f["position in line"][text.index("\n")] == 0
+    assert chars_where("upper case") == "GREMIOGGBAPTISTAI"
+    assert chars_where("newline next") == "?\n:.!\n:"
+    assert chars_where("inside quotation") == '"a' and chars_where("inside parenthesis") == "(have"
+    assert absent_features(play_features("ab\ncd")) == ["speaker name", "first line of a speech",
+                                                          "lines into the speech", "upper case",
+                                                          "inside quotation", "inside parenthesis", "is space"]

@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from dataclasses import replace
+
 from lstm_helpers import train as T
+from lstm_helpers.checkpoint import get_rng_state, set_rng_state
 from lstm_helpers.data import CharVocab, load_corpus, train_val_split
 from lstm_helpers.models import CharLSTM
 
@@ -41,7 +44,7 @@ def tiny(**overrides):
 
 def make_model(vocab, cfg, seed=0):
     torch.manual_seed(seed)
-    return CharLSTM(vocab.size, cfg.hidden_size, cfg.num_layers, cfg.emb_size, cfg.dropout, cfg.impl)
+    return CharLSTM(len(vocab), cfg.hidden_size, cfg.num_layers, cfg.emb_size, cfg.dropout, cfg.impl)
 
 
 def test_loss_decreases(corpus):
@@ -51,8 +54,8 @@ def test_loss_decreases(corpus):
     assert hist["step"] == list(range(1, cfg.max_steps + 1))
     assert len(hist["train_loss"]) == len(hist["lr"]) == cfg.max_steps
     assert np.mean(hist["train_loss"][-10:]) < np.mean(hist["train_loss"][:10]) - 1.0
-    assert hist["val_step"] == list(range(cfg.eval_interval, cfg.max_steps + 1, cfg.eval_interval))
-    assert hist["val_loss"][-1] < math.log(vocab.size) - 1.0  # well below a uniform guess
+    assert hist["eval_step"] == list(range(cfg.eval_interval, cfg.max_steps + 1, cfg.eval_interval))
+    assert hist["eval_loss"][-1] < math.log(len(vocab)) - 1.0  # well below a uniform guess
     assert all(t > 0 for t in hist["tokens_per_sec"]) and hist["elapsed"] == sorted(hist["elapsed"])
 
 
@@ -68,30 +71,32 @@ def test_both_impls_train(corpus, impl):
     assert np.mean(hist["train_loss"][-5:]) < np.mean(hist["train_loss"][:5]) - 0.5
 
 
-def test_early_stopping_keeps_best_checkpoint(corpus, monkeypatch, tmp_path):
+def test_early_stopping_keeps_best_and_last_checkpoints(corpus, monkeypatch, tmp_path):
     vocab, train_ids, val_ids = corpus
     scripted = iter([3.0, 2.0, 2.5, 2.6, 2.7, 2.8])
     monkeypatch.setattr(T, "evaluate", lambda *a, **k: next(scripted))
     cfg = tiny(max_steps=100, eval_interval=5, patience=2)
-    path = tmp_path / "best.pt"
-    hist = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, checkpoint_path=path, progress=False,
+    hist = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, out_dir=tmp_path, progress=False,
                    vocab=vocab)
-    assert hist["val_step"] == [5, 10, 15, 20] and hist["step"][-1] == 20  # stopped 2 evals after the best
-    ckpt = T.load_checkpoint(path)
-    assert ckpt["step"] == 10 and ckpt["best_val_loss"] == 2.0
-    assert ckpt["history"]["val_loss"] == [3.0, 2.0]
+    assert hist["eval_step"] == [5, 10, 15, 20] and hist["step"][-1] == 20  # stopped 2 evals after the best
+    best = T.load_checkpoint(tmp_path / "best.pt")
+    assert best["step"] == 10 and best["best_val_loss"] == 2.0
+    assert best["history"]["eval_loss"] == [3.0, 2.0]
+    last = T.load_checkpoint(tmp_path / "last.pt")  # every evaluation, so nothing after the best is lost
+    assert last["step"] == 20 and last["best_step"] == 10 and last["history"]["eval_loss"] == [3.0, 2.0, 2.5, 2.6]
 
 
 def test_checkpoint_is_weights_only_and_rebuilds_model(corpus, tmp_path):
     vocab, train_ids, val_ids = corpus
     cfg = tiny(max_steps=20, eval_interval=10)
     model = make_model(vocab, cfg)
-    path = tmp_path / "ck.pt"
-    T.train(model, train_ids, val_ids, cfg, checkpoint_path=path, progress=False, vocab=vocab)
+    T.train(model, train_ids, val_ids, cfg, out_dir=tmp_path, progress=False, vocab=vocab)
+    path = tmp_path / "best.pt"
     raw = torch.load(path, weights_only=True)
-    for key in ("model", "optimizer", "scheduler", "step", "best_val_loss", "history", "config", "vocab", "rng"):
+    for key in ("format", "model", "optimizer", "step", "best_val_loss", "best_step", "history", "config", "vocab",
+                "rng", "data_sha256"):
         assert key in raw, key
-    assert set(raw["rng"]) >= {"python", "numpy", "torch", "batch"}
+    assert set(raw["rng"]) >= {"torch", "batch"}
     assert raw["config"]["hidden_size"] == cfg.hidden_size
     rebuilt, vocab2, _ = T.load_char_model(path)
     assert vocab2.chars == vocab.chars
@@ -99,7 +104,7 @@ def test_checkpoint_is_weights_only_and_rebuilds_model(corpus, tmp_path):
     model.eval()
     if raw["step"] == cfg.max_steps:  # the last evaluation was the best, so the weights match
         torch.testing.assert_close(rebuilt(x)[0], model(x)[0])
-    assert [p.name for p in tmp_path.iterdir()] == ["ck.pt"]  # no temporary files left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.pt", "last.pt"]  # no temporary files left
 
 
 def test_resume_reproduces_uninterrupted_run(corpus, tmp_path, monkeypatch):
@@ -108,7 +113,6 @@ def test_resume_reproduces_uninterrupted_run(corpus, tmp_path, monkeypatch):
     cfg = tiny(num_layers=2, dropout=0.2, max_steps=30, eval_interval=15, seq_len=16)
     full = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, progress=False)
 
-    path = tmp_path / "run.pt"
     real_get_batch, calls = T.get_batch, []
 
     def interrupt_after_15(*args, **kwargs):
@@ -118,34 +122,45 @@ def test_resume_reproduces_uninterrupted_run(corpus, tmp_path, monkeypatch):
         return real_get_batch(*args, **kwargs)
 
     monkeypatch.setattr(T, "get_batch", interrupt_after_15)
-    part = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, checkpoint_path=path, progress=False)
-    assert part["step"][-1] == 15 and T.load_checkpoint(path)["step"] == 15
+    part = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, out_dir=tmp_path, progress=False)
+    assert part["step"][-1] == 15 and T.load_checkpoint(tmp_path / "last.pt")["step"] == 15
     monkeypatch.setattr(T, "get_batch", real_get_batch)
 
     # A "fresh process": different model weights and scrambled global generators before resuming.
     random.seed(123), np.random.seed(123), torch.manual_seed(123)
-    resumed = T.train(make_model(vocab, cfg, seed=99), train_ids, val_ids, cfg, checkpoint_path=path,
+    resumed = T.train(make_model(vocab, cfg, seed=99), train_ids, val_ids, cfg, out_dir=tmp_path,
                       resume=True, progress=False)
-    for key in ("step", "train_loss", "lr", "val_step", "val_loss"):
+    for key in ("step", "train_loss", "lr", "eval_step", "eval_loss"):
         assert resumed[key] == full[key], key
 
 
 def test_rng_state_round_trip():
     gen = torch.Generator().manual_seed(5)
-    state = T.get_rng_state(gen)
-    a = (random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=gen).item())
-    T.set_rng_state(state, gen)
-    b = (random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=gen).item())
+    state = get_rng_state(gen)
+    a = (torch.rand(1).item(), torch.rand(1, generator=gen).item())
+    set_rng_state(state, gen)
+    b = (torch.rand(1).item(), torch.rand(1, generator=gen).item())
     assert a == b
 
 
-def test_lr_schedule_warmup_cosine_and_clock():
-    cfg = tiny(warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
-    assert T.lr_factor(0, cfg) == pytest.approx(0.1) and T.lr_factor(9, cfg) == pytest.approx(1.0)
-    assert T.lr_factor(10, cfg) == pytest.approx(1.0)
-    assert T.lr_factor(60, cfg) == pytest.approx(0.55)
-    assert T.lr_factor(110, cfg) == pytest.approx(0.1)
-    assert T.lr_factor(20, cfg, time_fraction=1.0) == pytest.approx(0.1)  # out of time: fully decayed
+def test_lr_at_warmup_cosine_floor():
+    args = dict(lr=1.0, warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
+    assert T.lr_at(0, **args) == pytest.approx(0.1) and T.lr_at(9, **args) == pytest.approx(1.0)
+    assert T.lr_at(10, **args) == pytest.approx(1.0)
+    assert T.lr_at(60, **args) == pytest.approx(0.55)
+    assert T.lr_at(110, **args) == pytest.approx(0.1) and T.lr_at(500, **args) == pytest.approx(0.1)
+
+
+def test_time_budget_stops_early_without_reshaping_the_schedule(corpus, monkeypatch):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(max_steps=60, eval_interval=30, log_interval=5)
+    full = T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, progress=False)
+    clock = iter(range(10**6))  # a fake clock: one "second" per reading
+    monkeypatch.setattr(T.time, "perf_counter", lambda: float(next(clock)))
+    short = T.train(make_model(vocab, cfg), train_ids, val_ids, replace(cfg, max_seconds=3), progress=False)
+    n = len(short["lr"])
+    assert 0 < n < cfg.max_steps and short["eval_step"] == [n]  # stopped early, evaluated where it stopped
+    assert short["lr"] == full["lr"][:n]  # the same learning rates step by step as the full run
 
 
 def test_presets_exist_and_validate():
@@ -153,6 +168,7 @@ def test_presets_exist_and_validate():
         cfg = T.get_preset(name)
         assert isinstance(cfg, T.TrainConfig) and cfg.validate() is cfg
     assert T.get_preset("gpu").max_seconds == 60
+    assert "shakespeare" in T.PRESETS
     cfg = T.get_preset("tiny", max_steps=7)
     assert cfg.max_steps == 7 and T.PRESETS["tiny"].max_steps != 7
     with pytest.raises(ValueError, match="name"):
@@ -181,13 +197,13 @@ def test_train_validates_inputs(corpus):
         T.train(model, train_ids, val_ids[:5], cfg, progress=False)
     with pytest.raises(ValueError, match="train_data"):
         T.train(model, train_ids.float(), val_ids, cfg, progress=False)
-    with pytest.raises(ValueError, match="checkpoint_path"):
+    with pytest.raises(ValueError, match="out_dir"):
         T.train(model, train_ids, val_ids, cfg, resume=True, progress=False)
 
 
 def test_generate_shapes_and_determinism(corpus):
     vocab, _, _ = corpus
-    model = CharLSTM(vocab.size, 32, emb_size=None)  # one-hot inputs
+    model = CharLSTM(len(vocab), 32, emb_size=None)  # one-hot inputs
     prefix = vocab.encode("def ")
     a = model.generate(prefix, 20, generator=torch.Generator().manual_seed(0))
     b = model.generate(prefix, 20, generator=torch.Generator().manual_seed(0))
@@ -200,7 +216,7 @@ def test_generate_shapes_and_determinism(corpus):
 
 
 def test_cli_tiny_preset(tmp_path):
-    out = tmp_path / "cli.pt"
+    out = tmp_path / "cli"
     proc = subprocess.run([sys.executable, "-m", "lstm_helpers.train", "--corpus", "pystdlib", "--preset", "tiny",
                            "--max-steps", "20", "--out", str(out), "--no-progress", "--sample", "20",
                            "--device", "cpu"], capture_output=True, text=True, timeout=120,
@@ -208,9 +224,9 @@ def test_cli_tiny_preset(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout
     for expected in ("device: cpu", "parameters:", "best validation loss:", "tokens per second:",
-                     f"checkpoint: {out}", "sample:"):
+                     f"checkpoints: {out / 'last.pt'}, {out / 'best.pt'}", "sample"):
         assert expected in lines, (expected, lines)
-    assert out.is_file()
+    assert (out / "best.pt").is_file()
 
 
 def test_plot_loss_curves_puts_val_losses_at_their_steps():
@@ -222,9 +238,50 @@ def test_plot_loss_curves_puts_val_losses_at_their_steps():
     from lstm_helpers.plots import plot_loss_curves
 
     hist = T.new_history()
-    hist.update(step=[1, 2, 3, 4], train_loss=[4.0, 3.0, 2.5, 2.0], val_step=[2, 4], val_loss=[3.1, 2.2])
+    hist.update(step=[1, 2, 3, 4], train_loss=[4.0, 3.0, 2.5, 2.0], eval_step=[2, 4], eval_loss=[3.1, 2.2])
     ax = plot_loss_curves(hist)
     train_line, val_line = ax.get_lines()
     assert list(train_line.get_xdata()) == [1, 2, 3, 4]
     assert list(val_line.get_xdata()) == [2, 4]  # not the last two training steps
     plt.close(ax.figure)
+
+
+def test_training_leaves_the_callers_random_state_alone(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(num_layers=2, dropout=0.2, max_steps=10, eval_interval=5)
+    model = make_model(vocab, cfg)
+    random.seed(7), np.random.seed(7), torch.manual_seed(7)
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    random.seed(7), np.random.seed(7), torch.manual_seed(7)
+    T.train(model, train_ids, val_ids, cfg, progress=False)  # dropout draws from torch's generator inside
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
+
+
+def test_amp_dtype_for_runs_nothing_and_names_the_dtype():
+    assert T.amp_dtype_for(tiny(amp="auto"), "cpu") is None
+    assert T.amp_dtype_for(tiny(amp="fp32"), "cpu") is None
+    assert T.amp_dtype_for(tiny(amp="bf16"), "cpu") == torch.bfloat16
+
+
+def test_bf16_training_on_cpu_keeps_the_lstm_float32(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(amp="bf16", max_steps=20, eval_interval=10)
+    model = make_model(vocab, cfg)
+    seen = []
+    model.lstm.register_forward_hook(lambda mod, inp, out: seen.append((inp[0].dtype, out[0].dtype)))
+    hist = T.train(model, train_ids, val_ids, cfg, progress=False)
+    assert set(seen) == {(torch.float32, torch.float32)} and np.isfinite(hist["eval_loss"]).all()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_tiny_training_bf16_head_fp32_lstm(corpus):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(max_steps=60, eval_interval=30)
+    assert T.amp_dtype_for(cfg, "cuda") == (torch.bfloat16 if torch.cuda.is_bf16_supported() else None)
+    model = make_model(vocab, cfg).cuda()
+    seen = []
+    model.lstm.register_forward_hook(lambda mod, inp, out: seen.append(out[0].dtype))
+    hist = T.train(model, train_ids, val_ids, cfg, progress=False, device="cuda")
+    assert set(seen) == {torch.float32}
+    assert np.mean(hist["train_loss"][-10:]) < np.mean(hist["train_loss"][:10]) - 0.5

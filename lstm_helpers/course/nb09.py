@@ -25,7 +25,11 @@ def temperature_probs(logits, temperature):
 
 @solution
 def lr_at(step, lr, warmup_steps, max_steps, min_lr_ratio):
-    """Learning rate at ``step`` (0-based): linear warmup, then cosine decay to min_lr_ratio * lr (as train.lr_factor)."""
+    """Learning rate at ``step`` (0-based): linear warmup, then cosine decay to min_lr_ratio * lr.
+
+    Deliberate teaching pair of ``train.lr_at`` (the library's, which train() uses): the learner's
+    exercise needs a reference it can show; tests/test_course_nb09.py checks the two agree at every step.
+    """
     if step < warmup_steps:
         return lr * (step + 1) / warmup_steps  # the first step already moves: lr / warmup_steps, not 0
     progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))  # 0 -> 1, then stays at 1
@@ -157,7 +161,7 @@ def check_temperature_probs(fn) -> CheckResult:
 
 
 def check_lr_at(fn) -> CheckResult:
-    """Exercise: linear warmup then cosine decay to min_lr_ratio * lr, the schedule of train.lr_factor."""
+    """Exercise: linear warmup then cosine decay to min_lr_ratio * lr, the schedule of train.lr_at."""
     cases = [Case((2e-3, 10, 100, 0.1)), Case((1e-2, 5, 60, 0.05)), Case((3e-4, 1, 20, 0.2))]
     return run_check("lr_at", _lr_curve(fn), _lr_curve(lr_at), cases, MISTAKES["lr_at"], hint=HINTS["lr_at"])
 

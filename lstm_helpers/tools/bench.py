@@ -20,10 +20,10 @@ import torch
 import torch.nn.functional as F
 
 from lstm_helpers.data import CharVocab, DownloadError, get_batch, load_corpus, train_val_split
-from lstm_helpers.models import CharLSTM
+from lstm_helpers.models import CharLSTM, recurrence_dtypes
 from lstm_helpers.numpy_lstm import lstm_backward, lstm_forward
 from lstm_helpers.torch_lstm import LSTM as ScratchLSTM
-from lstm_helpers.train import _amp_dtype, autocast, get_preset, train
+from lstm_helpers.train import amp_dtype_for, autocast, get_preset, train
 from lstm_helpers.utils import atomic_write
 
 COLUMNS = ("section", "case", "shape", "ms", "tokens/s", "ratio", "target")
@@ -130,6 +130,15 @@ def bench_numpy_vs_torch(shape, cfg: BenchConfig) -> list[dict]:
     return rows
 
 
+def real_dtype_name(step, layer) -> str:
+    """'fp32', 'bf16', 'fp16' or a mix: what cuDNN's recurrence kernel (nn.LSTM) or the matrix
+    products (the scratch LSTM) really receive during one call of ``step``, after autocast's casts."""
+    names = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
+    seen = recurrence_dtypes(step, match=("rnn", "lstm") if isinstance(layer, torch.nn.LSTM) else ("mm",))
+    tf32 = " (TF32 allowed)" if seen == {torch.float32} and torch.backends.cudnn.allow_tf32 else ""
+    return "+".join(sorted(names.get(d, str(d)) for d in seen)) + tf32 if seen else "?"
+
+
 # ----------------------------------------------------------------------------------------------
 # (b) CUDA: from-scratch LSTM variants against cuDNN, one training step of one layer
 
@@ -139,10 +148,10 @@ def bench_gpu_variants(cfg: BenchConfig, device: torch.device) -> list[dict]:
     variants = [
         ("scratch, per-step input projection", lambda: ScratchLSTM(H, H, batch_first=True, fused_input=False), None),
         ("scratch, fused input projection", lambda: ScratchLSTM(H, H, batch_first=True, fused_input=True), None),
-        ("scratch, fused, bf16 autocast", lambda: ScratchLSTM(H, H, batch_first=True, fused_input=True),
+        ("scratch, fused, autocast(bf16)", lambda: ScratchLSTM(H, H, batch_first=True, fused_input=True),
          torch.bfloat16),
-        ("nn.LSTM (cuDNN) fp32", lambda: torch.nn.LSTM(H, H, batch_first=True), None),
-        ("nn.LSTM (cuDNN) bf16 autocast", lambda: torch.nn.LSTM(H, H, batch_first=True), torch.bfloat16),
+        ("nn.LSTM (cuDNN)", lambda: torch.nn.LSTM(H, H, batch_first=True), None),
+        ("nn.LSTM (cuDNN), autocast(bf16)", lambda: torch.nn.LSTM(H, H, batch_first=True), torch.bfloat16),
     ]
     x = torch.randn(B, T, H, device=device)
     results = []
@@ -160,12 +169,14 @@ def bench_gpu_variants(cfg: BenchConfig, device: torch.device) -> list[dict]:
             opt.step()
 
         try:
+            # The dtype the kernels really receive (autocast may pick another than it was given).
+            real = real_dtype_name(step, layer)
             seconds = median_time(step, cfg.repeats, cfg.warmup, sync=torch.cuda.synchronize)
-        except RuntimeError as exc:  # e.g. a cuDNN without bf16 RNN support
+        except RuntimeError as exc:
             results.append((name, None, str(exc).splitlines()[0][:60]))
             continue
-        results.append((name, seconds, ""))
-    ref = next((s for n, s, _ in results if n == "nn.LSTM (cuDNN) fp32" and s), None)
+        results.append((f"{name}: runs {real}", seconds, ""))
+    ref = next((s for n, s, _ in results if n.startswith("nn.LSTM (cuDNN): ") and s), None)
     rows = []
     for name, seconds, error in results:
         row = dict(section="(b) gpu train step", case=name, shape=f"B={B} T={T} D=H={H}")
@@ -173,7 +184,7 @@ def bench_gpu_variants(cfg: BenchConfig, device: torch.device) -> list[dict]:
             row["target"] = f"failed: {error}"
         else:
             row.update(ms=1e3 * seconds, **{"tokens/s": B * T / seconds})
-            row["ratio"] = f"{ref / seconds:.2f}x cuDNN fp32 speed" if ref else ""
+            row["ratio"] = f"{ref / seconds:.2f}x plain cuDNN speed" if ref else ""
         rows.append(row)
     return rows
 
@@ -198,7 +209,7 @@ def bench_train_loop(cfg: BenchConfig, device: torch.device, preset: str) -> lis
 
     # The bare loop: one fixed batch, forward, backward, AdamW; nothing else.
     bare = model()
-    amp = _amp_dtype(bare, tcfg, device)
+    amp = amp_dtype_for(tcfg, device)
     opt = torch.optim.AdamW(bare.parameters(), lr=tcfg.lr, fused=True)
     x, y = get_batch(train_ids, B, T, generator=g)
 
@@ -210,6 +221,8 @@ def bench_train_loop(cfg: BenchConfig, device: torch.device, preset: str) -> lis
         loss.backward()
         opt.step()
 
+    lstm_dtype = real_dtype_name(step, bare.lstm)
+    head = "bf16" if amp == torch.bfloat16 else "fp32"
     for _ in range(cfg.loop_warmup):
         step()
     torch.cuda.synchronize()
@@ -225,7 +238,8 @@ def bench_train_loop(cfg: BenchConfig, device: torch.device, preset: str) -> lis
     shape = f"B={B} T={T} H={tcfg.hidden_size} L={tcfg.num_layers} ({preset})"
     met = "met" if ratio >= cfg.loop_target else "missed"
     return [
-        dict(section="(c) gpu loop", case="bare forward+backward+AdamW", shape=shape, ms=1e3 * B * T / bare_tps,
+        dict(section="(c) gpu loop", case=f"bare forward+backward+AdamW (LSTM runs {lstm_dtype}, head {head})",
+             shape=shape, ms=1e3 * B * T / bare_tps,
              **{"tokens/s": bare_tps}, ratio="1.00x"),
         dict(section="(c) gpu loop", case="train()", shape=shape, ms=1e3 * B * T / loop_tps,
              **{"tokens/s": loop_tps}, ratio=f"{ratio:.3f}x bare",
@@ -248,13 +262,13 @@ def bench_full_run(cfg: BenchConfig, device: torch.device, corpus: str) -> list[
     vocab = CharVocab(text)
     train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
     torch.manual_seed(tcfg.seed)
-    model = CharLSTM(vocab.size, tcfg.hidden_size, tcfg.num_layers, tcfg.emb_size, tcfg.dropout, tcfg.impl)
+    model = CharLSTM(len(vocab), tcfg.hidden_size, tcfg.num_layers, tcfg.emb_size, tcfg.dropout, tcfg.impl)
     hist = train(model.to(device), train_ids, val_ids, tcfg, progress=False, device=device, vocab=vocab)
-    best = min(range(len(hist["val_loss"])), key=hist["val_loss"].__getitem__)
-    met = "met" if hist["val_loss"][best] <= cfg.loss_target else "missed"
+    best = min(range(len(hist["eval_loss"])), key=hist["eval_loss"].__getitem__)
+    met = "met" if hist["eval_loss"][best] <= cfg.loss_target else "missed"
     row.update(ms="", **{"tokens/s": statistics.median(hist["tokens_per_sec"])},
-               ratio=f"{hist['val_loss'][best]:.4f} nats/char at {hist['elapsed'][best]:.1f} s, step "
-                     f"{hist['val_step'][best]}",
+               ratio=f"{hist['eval_loss'][best]:.4f} nats/char at {hist['elapsed'][best]:.1f} s, step "
+                     f"{hist['eval_step'][best]}",
                target=f"<= {cfg.loss_target} within {tcfg.max_seconds:g} s: {met}")
     return [row]
 
