@@ -167,9 +167,4 @@ def test_no_committed_notebook_output_reveals_an_answer():
                 shown = [ln for ln in lines if ln in text or ln.replace("return ", "") in text]
                 if lines and len(shown) >= max(1, (len(lines) + 1) // 2):
                     leaks.append(f"{path.name} cell {k}: {name}: {shown}")
-    leaks = [leak for leak in leaks if not leak.startswith(NOT_MINE_YET)]
     assert not leaks, "\n".join(leaks)
-
-
-# Notebooks whose owners have still to replace a revealing hint (the test above skips them; see the report of issue 12)
-NOT_MINE_YET = ("09_training_on_gpu.ipynb", "10_inside_a_trained_lstm.ipynb", "11_lstm_today.ipynb")

@@ -39,11 +39,16 @@ def lr_at(step, lr, warmup_steps, max_steps, min_lr_ratio):
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
-    "temperature_probs": "divide the logits by the temperature, subtract the largest value of each row "
-                         "(keepdims=True), exponentiate, and divide by the sum over the last axis.",
-    "lr_at": "if step < warmup_steps: lr * (step + 1) / warmup_steps; else progress = (step - "
-             "warmup_steps) / (max_steps - warmup_steps), capped at 1, and "
-             "lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + cos(pi * progress))).",
+    "temperature_probs": [
+        "what does dividing the logits by a number below 1 do to the gaps between them, and what must every "
+        "row of the result add up to? What happens to exp() of a logit of 1000?",
+        "divide the logits by the temperature, subtract the largest value of each row "
+        "(keepdims=True), exponentiate, and divide by the sum over the last axis."],
+    "lr_at": [
+        "draw the curve first: what is the rate at step 0, at the end of warmup and at max_steps? Which "
+        "function goes smoothly from 1 down to 0 as progress goes from 0 to 1?",
+        "warmup is a straight line up to lr; afterwards let progress run from 0 to 1 (capped at 1) and "
+        "mix lr and min_lr_ratio * lr with the weight 0.5 * (1 + cos(pi * progress))."],
 })
 
 

@@ -38,10 +38,16 @@ def unit_correlations(values, feature):
 # Hints and typical mistakes (data: tests/test_course_checking.py tries every mistake)
 
 HINTS = register_hints({
-    "bracket_depth": "walk through the text once with a counter: +1 at ( [ {, -1 at ) ] }, and append "
-                     "the counter after each character.",
-    "unit_correlations": "centre: v = values - values.mean(axis=0), x = feature - feature.mean(); then "
-                         "r = (x @ v) / sqrt((v**2).sum(axis=0) * (x @ x)), one r per unit.",
+    "bracket_depth": [
+        "how would you do it by hand, reading the text left to right with one finger on a counter? When "
+        "does the counter go up, when down, and when do you write it down?",
+        "walk through the text once with a counter: +1 at ( [ {, -1 at ) ] }, and append "
+        "the counter after each character."],
+    "unit_correlations": [
+        "a correlation does not change if you shift or rescale either variable: what do you remove from "
+        "each unit's values and from the feature before you compare them, and what do you divide by?",
+        "centre both, then divide the sum of the products by the square root of the product of the "
+        "sums of squares, one r per unit (a column of values)."],
 })
 
 

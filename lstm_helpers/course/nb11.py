@@ -42,9 +42,16 @@ MINLSTM_STEP_MISTAKES = [
 
 
 HINTS = register_hints({
-    "minlstm_step": "f = sigmoid(k_f), i = sigmoid(k_i); divide both by (f + i); the candidate is g_positive(k_h).",
-    "stabilised_gates": "m = np.maximum(log_f + prev_m, a_i); then subtract m inside both exponentials "
-                        "(and add prev_m inside the forget gate's).",
+    "minlstm_step": [
+        "minLSTM's gates read only the input: what makes f' + i' = 1 after normalising, and why must the "
+        "candidate stay positive for the log-space scan?",
+        "squash both gate inputs with the sigmoid, divide each by their sum, and pass the candidate "
+        "input through g_positive."],
+    "stabilised_gates": [
+        "the stabiliser is a running maximum of log weights: which two log weights compete at step t, and "
+        "what do you subtract so that neither exponential can overflow?",
+        "take the larger of the forget gate's log weight (plus the previous stabiliser) and the input "
+        "gate's pre-activation; subtract it inside both exponentials."],
 })
 
 
