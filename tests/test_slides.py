@@ -10,7 +10,6 @@ import copy
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -91,7 +90,7 @@ def test_committed_notebooks_are_tagged():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     try:
         from playwright.sync_api import sync_playwright
         missing = None if Path(CHROMIUM).exists() else (
@@ -103,25 +102,31 @@ def browser():
         if REQUIRED:
             pytest.fail(f"LSTM_REQUIRE_BROWSER=1 but {missing}")
         pytest.skip(f"browser tests skipped, {missing}")
-    with tempfile.TemporaryDirectory(prefix="lstm-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": slides.SCREEN_W, "height": slides.SCREEN_H})
-        blocked = []
-
-        def block(route):
-            if route.request.url.startswith("file://"):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", block)
-        context.blocked = blocked
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield context
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """A browser context with the network cut off: only file:// requests are answered."""
+    context = chromium.new_context(viewport={"width": slides.SCREEN_W, "height": slides.SCREEN_H})
+    blocked = []
+
+    def block(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    context.blocked = blocked
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -190,5 +195,138 @@ def test_deck_offline_in_browser(browser, decks, name):
                                           && n < 5000) { Reveal.next(); n++; } return n; }""")
         assert steps >= len(visited) - 1
         assert page.evaluate("Reveal.isLastSlide()")
+    finally:
+        page.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# live slides in JupyterLab (jupyterlab-deck): present, advance, move a widget, see its figure redrawn
+
+LIVE_NOTEBOOK = "00_start_here.ipynb"  # short, quick to run, one slider with a figure
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "kernelShutdown": True},
+}
+JS_VISIBLE = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-deck-mod-visible')]
+                        .map(c => [...c.parentNode.children].indexOf(c)).join(',')"""
+JS_SLIDER_SHOWN = """() => [...document.querySelectorAll('.jp-Cell.jp-deck-mod-visible .widget-slider')]
+                            .some(e => getComputedStyle(e).visibility === 'visible')"""
+JS_FIGURES = """() => [...document.querySelectorAll('.jp-Cell.jp-deck-mod-visible .widget-output img')].map(i => i.src)"""
+
+
+@pytest.fixture(scope="module")
+def live_lab(tmp_path_factory):
+    """JupyterLab as `make serve-lab` runs it, on a copy of one tagged notebook, with a fresh user."""
+    import secrets
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    try:
+        import jupyterlab_deck  # noqa: F401
+    except ImportError:
+        if REQUIRED:
+            pytest.fail("LSTM_REQUIRE_BROWSER=1 but jupyterlab-deck is not installed (pip install -e .)")
+        pytest.skip("live slide test skipped, jupyterlab-deck is not installed (pip install -e .)")
+    home = tmp_path_factory.mktemp("deck-lab")
+    (home / "root" / "notebooks").mkdir(parents=True)
+    nb = json.loads((ROOT / "notebooks" / LIVE_NOTEBOOK).read_text(encoding="utf-8"))
+    slides.tag_notebook(nb)
+    (home / "root" / "notebooks" / LIVE_NOTEBOOK).write_text(slides.dumps_notebook(nb), encoding="utf-8")
+    for rel, value in LAB_SETTINGS.items():
+        (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (home / "settings" / rel).write_text(json.dumps(value))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
+    env.update(JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), LSTM_QUICK="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    cmd = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
+           f"--ServerApp.root_dir={home / 'root'}", f"--IdentityProvider.token={token}"]
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        cmd.append("--allow-root")
+    log = open(home / "lab.log", "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not start:\n{(home / 'lab.log').read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield {"base": base, "token": token}
+    finally:
+        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=wait)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        log.close()
+
+
+def _palette(page, command):
+    for _ in range(20):  # the shortcut is ignored until the notebook has focus and the app is ready
+        page.keyboard.press("Control+Shift+c")
+        try:
+            page.locator("#modal-command-palette input").wait_for(timeout=1_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: press again
+            page.locator(".jp-Notebook").first.click()
+    page.keyboard.type(command)
+    page.locator(".lm-CommandPalette-item", has_text=command).first.wait_for(timeout=10_000)
+    page.keyboard.press("Enter")
+
+
+def test_live_deck_with_a_working_widget(chromium, live_lab):
+    page = chromium.new_page(viewport={"width": slides.SCREEN_W, "height": slides.SCREEN_H})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{live_lab['base']}/lab/tree/notebooks/{LIVE_NOTEBOOK}?reset&token={live_lab['token']}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+        page.locator(".jp-Notebook").first.click()
+        _palette(page, "Run All Cells")
+        page.locator(".jp-Notebook .widget-slider").first.wait_for(timeout=120_000)
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.keyboard.press("Escape")
+        _palette(page, "Start Deck")
+        page.wait_for_function(JS_VISIBLE, timeout=30_000)
+        assert page.evaluate(JS_VISIBLE) == "0", "the deck did not start on the first slide"
+        shown, advances = [page.evaluate(JS_VISIBLE)], 0
+        while not page.evaluate(JS_SLIDER_SHOWN) and advances < 30:
+            before = page.evaluate(JS_VISIBLE)
+            page.keyboard.press("ArrowDown")  # the next subslide, else the next slide
+            page.wait_for_timeout(300)
+            if page.evaluate(JS_VISIBLE) == before:
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(300)
+            shown.append(page.evaluate(JS_VISIBLE))
+            advances += 1
+        assert page.evaluate(JS_SLIDER_SHOWN), f"no slide showed the slider; slides seen (cell numbers): {shown}"
+        assert len(set(shown)) >= 3, f"the deck did not advance: {shown}"
+        before = page.evaluate(JS_FIGURES)
+        handle = page.locator(".jp-Cell.jp-deck-mod-visible .widget-slider .noUi-handle").first
+        handle.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => JSON.stringify(({JS_FIGURES})()) !== {json.dumps(json.dumps(before))}",
+                               timeout=30_000)
+        after = page.evaluate(JS_FIGURES)
+        assert after and after[-1] not in before, "moving the slider did not redraw the figure on the slide"
+        assert not errors, errors
     finally:
         page.close()
