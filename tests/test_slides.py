@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def test_deck_offline_in_browser(browser, decks, name):
 
 
 # ---------------------------------------------------------------------------------------------------
-# live slides in JupyterLab (jupyterlab-deck): present, advance, move a widget, see its figure redrawn
+# live slides in JupyterLab (jupyterlab-slideshow, formerly jupyterlab-deck): present, advance, move a widget, see its figure redrawn
 
 LIVE_NOTEBOOK = "00_start_here.ipynb"  # short, quick to run, one slider with a figure
 LAB_SETTINGS = {
@@ -225,12 +226,12 @@ def live_lab(tmp_path_factory):
     import time
     import urllib.request
 
-    try:
-        import jupyterlab_deck  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if not any(importlib.util.find_spec(m) for m in ("jupyterlab_slideshow", "jupyterlab_deck")):
         if REQUIRED:
-            pytest.fail("LSTM_REQUIRE_BROWSER=1 but jupyterlab-deck is not installed (pip install -e .)")
-        pytest.skip("live slide test skipped, jupyterlab-deck is not installed (pip install -e .)")
+            pytest.fail("LSTM_REQUIRE_BROWSER=1 but jupyterlab-slideshow is not installed (pip install -e .)")
+        pytest.skip("live slide test skipped, jupyterlab-slideshow is not installed (pip install -e .)")
     home = tmp_path_factory.mktemp("deck-lab")
     (home / "root" / "notebooks").mkdir(parents=True)
     nb = json.loads((ROOT / "notebooks" / LIVE_NOTEBOOK).read_text(encoding="utf-8"))
@@ -264,7 +265,7 @@ def live_lab(tmp_path_factory):
                 break
             except OSError:
                 time.sleep(0.5)
-        yield {"base": base, "token": token}
+        yield {"base": base, "token": token, "home": home}
     finally:
         for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
             try:
@@ -279,15 +280,23 @@ def live_lab(tmp_path_factory):
 
 
 def _palette(page, command):
+    """Run a command from JupyterLab's command palette (Ctrl+Shift+C), by its label."""
+    box = page.locator("#modal-command-palette input")
     for _ in range(20):  # the shortcut is ignored until the notebook has focus and the app is ready
         page.keyboard.press("Control+Shift+c")
         try:
-            page.locator("#modal-command-palette input").wait_for(timeout=1_000)
+            box.wait_for(timeout=1_000)
             break
-        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: press again
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: focus the notebook, press again
             page.locator(".jp-Notebook").first.click()
-    page.keyboard.type(command)
-    page.locator(".lm-CommandPalette-item", has_text=command).first.wait_for(timeout=10_000)
+    box.fill(command)
+    label = page.locator(".lm-CommandPalette-itemLabel", has_text=re.compile(f"^{re.escape(command)}$"))
+    item = page.locator("#modal-command-palette .lm-CommandPalette-item", has=label).first
+    item.wait_for(timeout=10_000)
+    for _ in range(10):  # move the palette's selection onto the exact label, then run it
+        if "lm-mod-active" in (item.get_attribute("class") or ""):
+            break
+        page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
 
 
@@ -328,5 +337,10 @@ def test_live_deck_with_a_working_widget(chromium, live_lab):
         after = page.evaluate(JS_FIGURES)
         assert after and after[-1] not in before, "moving the slider did not redraw the figure on the slide"
         assert not errors, errors
+    except Exception:
+        shot = Path(os.environ.get("LSTM_BROWSER_ARTIFACTS") or live_lab["home"]) / "live_deck_failure.png"
+        page.screenshot(path=str(shot))
+        print(f"screenshot of the failure: {shot}")
+        raise
     finally:
         page.close()
