@@ -6,6 +6,7 @@ LSTM_REQUIRE_BROWSER=1 to make that a failure, as CI does). The decks are built 
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -68,6 +69,13 @@ def test_rules_read_structure():
              md("long\n" * 40), md("after the long one")]
     assert slides.slide_types(cells) == ["slide", "skip", "slide", "fragment", "subslide", "-", "skip",
                                          "notes", "notes", "subslide", "subslide"]
+
+
+def test_local_images_are_inlined(tmp_path):
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAYAAAC56t6BAAAAEElEQVR4nGNgYGD4z8DAAAAPAgEAbeyFfgAAAABJRU5ErkJggg==")
+    (tmp_path / "a.png").write_bytes(png)
+    out = slides.inline_images('![x](a.png) <img src="a.png"> ![y](https://e.org/b.png) ![z](gone.png)', tmp_path)
+    assert out.count("data:image/png;base64,") == 2 and "https://e.org/b.png" in out and "(gone.png)" in out
 
 
 def test_png_height_read_from_header():
@@ -189,7 +197,10 @@ def test_deck_offline_in_browser(browser, decks, name):
         assert not tall, f"{name}: slides taller than {slides.SCREEN_H} px (h, v, px): {tall}"
         raw = [(v["h"], v["v"], v["raw_math"]) for v in visited if v["raw_math"]]
         assert not raw, f"{name}: math left as raw TeX: {raw}"
-        assert sum(v["math"] for v in visited) > 0 or name.startswith("00"), f"{name}: no math rendered"
+        assert sum(v["math"] for v in visited) > 0, f"{name}: no math rendered"
+        broken = page.evaluate("() => [...document.querySelectorAll('img')].filter(i => i.complete && !i.naturalWidth)"
+                               ".map(i => i.getAttribute('src').slice(0, 60))")
+        assert not broken, f"{name}: images that did not load: {broken}"
         # step through every slide and fragment with the keyboard's `next`
         page.evaluate("Reveal.slide(0, 0, -1)")
         steps = page.evaluate("""() => { let n = 0; while (!(Reveal.isLastSlide() && !Reveal.availableFragments().next)
@@ -204,8 +215,8 @@ def test_deck_offline_in_browser(browser, decks, name):
 # live slides in JupyterLab (jupyterlab-slideshow, formerly jupyterlab-deck): present, advance, move a widget, see its figure redrawn
 
 LIVE_NOTEBOOK = "00_start_here.ipynb"  # short, quick to run, one slider with a figure
-LAB_SETTINGS = {
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+LAB_SETTINGS = {  # never write the notebook back; start its kernel without asking (as lab-settings/ does)
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False, "autoStartDefaultKernel": True},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "kernelShutdown": True},
 }
 JS_VISIBLE = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-deck-mod-visible')]
@@ -235,7 +246,7 @@ def live_lab(tmp_path_factory):
     home = tmp_path_factory.mktemp("deck-lab")
     (home / "root" / "notebooks").mkdir(parents=True)
     nb = json.loads((ROOT / "notebooks" / LIVE_NOTEBOOK).read_text(encoding="utf-8"))
-    slides.tag_notebook(nb)
+    slides.tag_notebook(nb, ROOT / "notebooks")
     (home / "root" / "notebooks" / LIVE_NOTEBOOK).write_text(slides.dumps_notebook(nb), encoding="utf-8")
     for rel, value in LAB_SETTINGS.items():
         (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -279,25 +290,11 @@ def live_lab(tmp_path_factory):
         log.close()
 
 
-def _palette(page, command):
-    """Run a command from JupyterLab's command palette (Ctrl+Shift+C), by its label."""
-    box = page.locator("#modal-command-palette input")
-    for _ in range(20):  # the shortcut is ignored until the notebook has focus and the app is ready
-        page.keyboard.press("Control+Shift+c")
-        try:
-            box.wait_for(timeout=1_000)
-            break
-        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: focus the notebook, press again
-            page.locator(".jp-Notebook").first.click()
-    box.fill(command)
-    label = page.locator(".lm-CommandPalette-itemLabel", has_text=re.compile(f"^{re.escape(command)}$"))
-    item = page.locator("#modal-command-palette .lm-CommandPalette-item", has=label).first
-    item.wait_for(timeout=10_000)
-    for _ in range(10):  # move the palette's selection onto the exact label, then run it
-        if "lm-mod-active" in (item.get_attribute("class") or ""):
-            break
-        page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
+def _menu(page, menu, item):
+    """Choose a menu item from JupyterLab's menu bar (more reliable than shortcuts under load)."""
+    page.get_by_role("menuitem", name=menu, exact=True).click()
+    page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
+                 ).first.click()
 
 
 def test_live_deck_with_a_working_widget(chromium, live_lab):
@@ -307,12 +304,16 @@ def test_live_deck_with_a_working_widget(chromium, live_lab):
     try:
         page.goto(f"{live_lab['base']}/lab/tree/notebooks/{LIVE_NOTEBOOK}?reset&token={live_lab['token']}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-        page.locator(".jp-Notebook").first.click()
-        _palette(page, "Run All Cells")
+        page.wait_for_function("() => /Idle/.test(document.querySelector('.jp-StatusBar-Widget')?.textContent || '')",
+                               timeout=90_000)
+        select = page.locator(".jp-Dialog .jp-mod-accept")  # a kernel chooser, should one still ask
+        if select.count():
+            select.first.click()
+        _menu(page, "Run", "Run All Cells")
         page.locator(".jp-Notebook .widget-slider").first.wait_for(timeout=120_000)
         page.locator(".jp-Notebook .jp-Cell").first.click()
         page.keyboard.press("Escape")
-        _palette(page, "Start Deck")
+        page.locator('.jp-NotebookPanel-toolbar [data-command="deck:toggle"]').first.click()  # "Toggle Deck"
         page.wait_for_function(JS_VISIBLE, timeout=30_000)
         assert page.evaluate(JS_VISIBLE) == "0", "the deck did not start on the first slide"
         shown, advances = [page.evaluate(JS_VISIBLE)], 0

@@ -66,8 +66,17 @@ def _wrapped(lines, chars):
     return sum(max(1, math.ceil(len(line) / chars)) for line in lines)
 
 
-def markdown_height(source):
-    """Estimated px of a rendered markdown cell."""
+def image_height(path, folder):
+    """Estimated px of a markdown image: a local PNG's own height (scaled to the slide's width), else 350."""
+    file = Path(folder) / path if folder is not None else None
+    if file is None or file.suffix.lower() != ".png" or not file.is_file():
+        return 350
+    w, h = struct.unpack(">II", file.read_bytes()[16:24])
+    return h * min(1.0, (SCREEN_W - 80) / w) if w else 350
+
+
+def markdown_height(source, folder=None):
+    """Estimated px of a rendered markdown cell (images looked up relative to ``folder``)."""
     height, in_math = 0, False
     for line in source.splitlines():
         s = line.strip()
@@ -82,8 +91,8 @@ def markdown_height(source):
             height += 12
         elif s.startswith("|"):
             height += 38 if not set(s) <= set("|-: ") else 0
-        elif s.startswith("!["):
-            height += 300
+        elif s.startswith("![") and "](" in s:
+            height += image_height(s.split("](", 1)[1].split(")")[0].split()[0], folder)
         else:
             height += _wrapped([s], MD_CHARS) * MD_LINE
     return height + 10
@@ -112,11 +121,11 @@ def output_height(output):
     return 0
 
 
-def cell_height(cell):
+def cell_height(cell, folder=None):
     """Estimated px of a cell on a slide, at most CELL_MAX (a taller cell scrolls inside itself)."""
     source = "".join(cell.get("source", ""))
     if cell["cell_type"] == "markdown":
-        height = markdown_height(source)
+        height = markdown_height(source, folder)
     elif cell["cell_type"] == "code":
         height = _wrapped(source.splitlines(), CODE_CHARS) * CODE_LINE + 20
         height += sum(output_height(o) for o in cell.get("outputs", []))
@@ -145,8 +154,9 @@ def _is_test_only(cell):
     return bool(lines) and all(ln.lstrip().startswith("assert ") for ln in lines)
 
 
-def slide_types(cells):
-    """The slide type of every cell, by the rules in the module docstring."""
+def slide_types(cells, folder=None):
+    """The slide type of every cell, by the rules in the module docstring (``folder``: the notebook's,
+    where its markdown images are looked up)."""
     types, used, first_code = [], 0, True
     for cell in cells:
         kind = cell["cell_type"]
@@ -160,7 +170,7 @@ def slide_types(cells):
             continue
         if kind == "code":
             first_code = False
-        height = cell_height(cell)
+        height = cell_height(cell, folder)
         if kind == "markdown" and re.match(r"##? ", source):
             types.append("slide")
             used = height
@@ -184,10 +194,10 @@ def dumps_notebook(nb):
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def tag_notebook(nb):
+def tag_notebook(nb, folder=None):
     """Set ``metadata.slideshow.slide_type`` on every cell (in place); return how many cells changed."""
     changed = 0
-    for cell, kind in zip(nb["cells"], slide_types(nb["cells"])):
+    for cell, kind in zip(nb["cells"], slide_types(nb["cells"], folder)):
         meta = cell.setdefault("metadata", {})
         if meta.get("slideshow", {}).get("slide_type") != kind:
             meta.setdefault("slideshow", {})["slide_type"] = kind
@@ -203,7 +213,7 @@ def tag_file(path, check=False):
     if dumps_notebook(nb) != text:
         raise ValueError(f"path: expected a notebook in nbformat's layout (indent 1, sorted keys), got {path} "
                          "in another layout; re-save it with nbformat first")
-    changed = tag_notebook(nb)
+    changed = tag_notebook(nb, path.parent)
     if changed and not check:
         with atomic_write(path, "w") as f:
             f.write(dumps_notebook(nb))
@@ -227,12 +237,32 @@ def copy_assets(out):
     return target
 
 
-def deck_notebook(nb):
-    """A copy of the notebook for a static deck: tagged, widget views dropped (their PNG fallback stays)."""
+IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif"}
+
+
+def inline_images(markdown, folder):
+    """Markdown with every local image (``![alt](path)`` or ``<img src="path">``) inlined as a data URI."""
+    def data_uri(path):
+        file = (Path(folder) / path).resolve()
+        kind = IMAGE_TYPES.get(file.suffix.lower())
+        if "://" in path or path.startswith("data:") or kind is None or not file.is_file():
+            return path
+        return f"data:{kind};base64," + base64.b64encode(file.read_bytes()).decode("ascii")
+
+    markdown = re.sub(r"(!\[[^\]]*\]\()([^)\s]+)", lambda m: m.group(1) + data_uri(m.group(2)), markdown)
+    return re.sub(r"(<img[^>]*\ssrc=[\"'])([^\"']+)", lambda m: m.group(1) + data_uri(m.group(2)), markdown)
+
+
+def deck_notebook(nb, folder="."):
+    """A copy of the notebook for a static deck: tagged, widget views dropped (their PNG fallback stays),
+    local images inlined so the deck works wherever it is opened."""
     nb = json.loads(json.dumps(nb))
-    tag_notebook(nb)
+    tag_notebook(nb, folder)
     nb["metadata"].pop("widgets", None)
     for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = inline_images("".join(cell["source"]), folder)
         if cell["cell_type"] == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if WIDGET_VIEW not in o.get("data", {})]
     return nb
@@ -244,7 +274,7 @@ def build_deck(path, out):
     from nbconvert import SlidesExporter
 
     path, out = Path(path), Path(out)
-    nb = nbformat.reads(json.dumps(deck_notebook(json.loads(path.read_text(encoding="utf-8")))), as_version=4)
+    nb = nbformat.reads(json.dumps(deck_notebook(json.loads(path.read_text(encoding="utf-8")), path.parent)), as_version=4)
     exporter = SlidesExporter(template_file=str(TEMPLATE_DIR / "lstm_deck.html.j2"),
                               reveal_url_prefix=f"{ASSETS}/reveal.js", reveal_theme="white")
     resources = {"metadata": {"name": path.stem, "path": str(path.parent)},
@@ -275,7 +305,7 @@ def main(argv=None):
         for path in args.notebooks:
             changed = tag_file(path, check=args.check)
             stale += bool(changed)
-            types = slide_types(json.loads(Path(path).read_text(encoding="utf-8"))["cells"])
+            types = slide_types(json.loads(Path(path).read_text(encoding="utf-8"))["cells"], Path(path).parent)
             slides, subs = count_slides(types)
             verb = "would change" if args.check else "changed"
             print(f"{path}: {verb} {changed} cells; {slides} slides + {subs} subslides")
