@@ -1,6 +1,7 @@
 """Lecture slides from the notebooks: `tag` sets every cell's slide type by rules, `build` writes offline decks.
 
-`python -m lstm_helpers.tools.slides tag notebooks/*.ipynb` | `build notebooks/*.ipynb --out slides/` | `check ...`
+`python -m lstm_helpers.tools.slides tag notebooks/*.ipynb` (`--check`: change nothing, exit 1 if stale) and
+`python -m lstm_helpers.tools.slides build notebooks/*.ipynb --out slides/`.
 
 Tagging changes only ``metadata.slideshow.slide_type`` (sources and outputs stay byte-identical) and is
 idempotent. The rules read structure, never particular texts:
