@@ -76,7 +76,7 @@ def execute(path, timeout: int = CELL_TIMEOUT_S) -> float:
     """Run every cell of the notebook at ``path`` in a fresh kernel and save it with its outputs.
 
     Each cell gets at most ``timeout`` seconds; a slower cell raises ``CellTimeout`` naming its
-    number (0-based, as nbval counts). Returns the seconds it took. The file is replaced
+    index (0-based, among all cells, as in the .ipynb file). Returns the seconds it took. The file is replaced
     atomically, and only if every cell ran.
     """
     import nbformat
