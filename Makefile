@@ -41,7 +41,7 @@ LOW_VENV  ?= .venv-lowest
 LOW_PY    := $(LOW_VENV)/bin/python
 LOW_STAMP := $(LOW_VENV)/.installed
 
-.PHONY: lab serve-lab test unit notebooks test-isa lowest test-lowest images bench clean-venv
+.PHONY: install lab serve-lab test unit notebooks test-isa lowest test-lowest images bench clean-venv
 
 $(STAMP): pyproject.toml $(wildcard $(LOCK)) lab-settings/overrides.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,8 @@ $(STAMP): pyproject.toml $(wildcard $(LOCK)) lab-settings/overrides.json
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
+
+install: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m jupyterlab $(LAB_FLAGS)
@@ -72,16 +74,18 @@ build/lowest-constraints.txt: pyproject.toml requirements/lowest.py
 	mkdir -p build
 	$(PYTHON) requirements/lowest.py > $@.tmp && mv $@.tmp $@
 
+# The pins are exactly the package's dependencies and test extra; the package itself is used from the
+# checkout (PYTHONPATH), so this install never touches the tree while `make install` runs beside it.
 $(LOW_STAMP): build/lowest-constraints.txt
 	test -x $(LOW_PY) || $(PYTHON) -m venv $(LOW_VENV)
-	$(LOW_PY) -m pip install -q -c build/lowest-constraints.txt -e ".[test]"
+	$(LOW_PY) -m pip install -q -r build/lowest-constraints.txt
 	touch $@
 
 lowest: $(LOW_STAMP)
 
 # Unit tests and notebooks at the lowest declared versions (the browser test runs at the locked ones).
 test-lowest: $(LOW_STAMP)
-	$(RUN_ENV) $(LOW_PY) -m pytest $(PYTEST_FLAGS) --deselect tests/test_browser.py tests notebooks
+	PYTHONPATH="$(CURDIR)" $(RUN_ENV) $(LOW_PY) -m pytest $(PYTEST_FLAGS) --deselect tests/test_browser.py tests notebooks
 
 # Re-execute every notebook in place (what the committed outputs are made with).
 notebooks: $(STAMP)

@@ -1,11 +1,12 @@
 """Write the lowest versions that pyproject.toml declares as pip constraints (`name==lower`).
 
-`python requirements/lowest.py > build/lowest-constraints.txt` is what `make lowest` runs; the file is
-generated, never kept by hand, so CI tests exactly the bounds a learner's pip may pick.
+`python requirements/lowest.py > build/lowest-constraints.txt` is what `make lowest` runs (then
+`pip install -r` of that file); generated, never kept by hand, so CI tests exactly the declared bounds.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -13,8 +14,6 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
-
-from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,12 +25,11 @@ def lowest_pins(pyproject=ROOT / "pyproject.toml", extras=("test",)) -> list[str
     for extra in extras:
         reqs += project["optional-dependencies"][extra]
     pins = []
-    for text in reqs:
-        req = Requirement(text)
-        lower = [s.version for s in req.specifier if s.operator == ">="]
-        if len(lower) != 1:
-            raise ValueError(f"pyproject.toml: expected one '>=' lower bound for {req.name}, got {text!r}")
-        pins.append(f"{req.name}=={lower[0]}")
+    for text in reqs:  # plain `name>=version` only (runs before any package is installed)
+        match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][^,;\s]*)\s*", text)
+        if not match:
+            raise ValueError(f"pyproject.toml: expected a requirement 'name>=version', got {text!r}")
+        pins.append(f"{match.group(1)}=={match.group(2)}")
     return pins
 
 
