@@ -40,7 +40,7 @@ REDRAW_S = 30        # one control, operated to figure changed
 # Settings of this test's own (fresh) user: never write the notebooks back, keep every cell in the page.
 TEST_USER_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "kernelShutdown": True},
 }
 # Chosen in the page, in order: Run All from the menu, then wait until every code cell has run.
 JS_STATE = """() => {
@@ -180,9 +180,42 @@ def _idle(state):
     return "Idle" in state["status"] and "Busy" not in state["status"]
 
 
+@pytest.fixture(scope="module")
+def page(browser, lab):
+    """One page for all notebooks: JupyterLab loads once, each notebook is opened from its file browser."""
+    page = browser.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
+    page.locator(".jp-DirListing-item").first.wait_for(timeout=90_000)
+    yield page
+    page.close()
+
+
+def _close_notebooks(page):
+    """Close every open notebook tab, discarding its changes (its kernel shuts down with it)."""
+    for _ in range(20):
+        tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=".ipynb")
+        if not tabs.count():
+            return
+        tabs.first.hover()
+        tabs.first.locator(".lm-TabBar-tabCloseIcon").click()
+        dialog = page.locator(".jp-Dialog")
+        try:
+            dialog.wait_for(timeout=2_000)
+        except Exception:
+            continue
+        dialog.locator("button", has_text=re.compile("^(Discard|Don't Save|Close)$")).first.click()
+        dialog.wait_for(state="detached", timeout=10_000)
+
+
 def _open(page, lab, name):
-    page.goto(f"{lab['base']}/lab/tree/notebooks/{name}?reset&token={lab['token']}")
-    _wait(page, lambda s: s["cells"] and _idle(s), 90, f"{name}: kernel started and idle")
+    _close_notebooks(page)
+    _shutdown_kernels(lab)
+    item = page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=re.compile(
+        f"^{re.escape(name)}$")))
+    item.dblclick()
+    _wait(page, lambda s: s["cells"] and _idle(s), 90, f"{name}: opened, kernel started and idle")
 
 
 def _run_all(page, name):
@@ -282,32 +315,31 @@ def _check_widgets(page, name, shots):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_clean_and_widgets_redraw(name, browser, lab, artifacts):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def test_notebook_runs_clean_and_widgets_redraw(name, page, lab, artifacts):
+    page.js_errors.clear()
+    t0 = time.monotonic()
     try:
         _open(page, lab, name)
+        t_open = time.monotonic()
         if name == DARK:
             _menu(page, "Settings", "Theme", "JupyterLab Dark")
             page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=20_000)
         state = _run_all(page, name)
+        t_run = time.monotonic()
         assert not state["stderr"], f"{name}: error or stderr output after Run All: {state['stderr']}"
         operated, problems = _check_widgets(page, name, artifacts)
-        print(f"{name}: " + "; ".join(operated))
+        print(f"{name}: open {t_open - t0:.0f} s, run all {t_run - t_open:.0f} s, widgets "
+              f"{time.monotonic() - t_run:.0f} s: " + "; ".join(operated))
         if os.environ.get("LSTM_BROWSER_SHOTS"):  # for a person checking the test itself
-            page.screenshot(path=str(artifacts / f"{Path(name).stem}-end.png"), full_page=True)
+            page.screenshot(path=str(artifacts / f"{Path(name).stem}-end.png"))
         assert not problems, "\n".join(problems)
         expected = _widget_outputs(name)
         views = {line.split(" control")[0] for line in operated}
         assert len(views) >= expected, (f"{name}: {expected} widget views in the saved notebook, but "
                                         f"controls were operated in {len(views)}: {operated}")
         if name == DARK:
-            page.screenshot(path=str(artifacts / f"{Path(name).stem}-dark.png"), full_page=False)
-        assert not errors, f"{name}: JavaScript errors in the page: {errors}"
+            page.screenshot(path=str(artifacts / f"{Path(name).stem}-dark.png"))
+        assert not page.js_errors, f"{name}: JavaScript errors in the page: {page.js_errors}"
     except BaseException:
-        page.screenshot(path=str(artifacts / f"{Path(name).stem}-failure.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{Path(name).stem}-failure.png"))
         raise
-    finally:
-        page.close()
-        _shutdown_kernels(lab)
