@@ -29,10 +29,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-8]_*.ipynb"))
 DARK = NOTEBOOKS[-1] if NOTEBOOKS else None  # run last: the theme is a user setting and would stay
-CHROMIUM = os.environ.get("LSTM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("LSTM_CHROMIUM") or next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p and Path(p).exists()),
+    "/usr/bin/chromium")
 REQUIRED = os.environ.get("LSTM_REQUIRE_BROWSER", "") not in ("", "0")
-HOW = ("browser tests skipped: no Chromium at {path} (install it, e.g. `sudo apt-get install chromium`, "
-       "or point LSTM_CHROMIUM at one) and the playwright package")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 RUN_ALL_S = 240      # one notebook, Run All to idle
@@ -85,13 +85,15 @@ def artifacts():
 def browser():
     try:
         from playwright.sync_api import sync_playwright
+        missing = None if Path(CHROMIUM).exists() else (
+            f"no Chromium at {CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
+            "or set LSTM_CHROMIUM=/path/to/chromium")
     except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not Path(CHROMIUM).exists():
-        message = HOW.format(path=CHROMIUM)
+        missing = "the playwright package is missing: pip install playwright (it is in the test extra)"
+    if missing:
         if REQUIRED:
-            pytest.fail(f"LSTM_REQUIRE_BROWSER is set but {message.split(': ', 1)[1]}")
-        pytest.skip(message)
+            pytest.fail(f"LSTM_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(f"browser tests skipped, {missing}")
     with tempfile.TemporaryDirectory(prefix="lstm-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
