@@ -8,7 +8,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch"}
+CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch", "playwright-python": "playwright"}
 NOT_PACKAGES = {"python", "pip"}
 
 
@@ -29,7 +29,7 @@ def _conda_requirements():
         name = m.group(1).lower()
         if name in NOT_PACKAGES:
             continue
-        out[CONDA_TO_PYPI.get(name, name)] = m.group(2).strip()
+        out[CONDA_TO_PYPI.get(name, name)] = m.group(2).split("#")[0].strip()
     return out, text
 
 
