@@ -342,6 +342,8 @@ def test_notebook_runs_clean_and_widgets_redraw(name, page, lab, artifacts):
         if name == DARK:
             page.screenshot(path=str(artifacts / f"{Path(name).stem}-dark.png"))
         assert not page.js_errors, f"{name}: JavaScript errors in the page: {page.js_errors}"
+        toasts = page.locator(".Toastify__toast").all_inner_texts()
+        assert not [t for t in toasts if "news" in t.lower()], f"JupyterLab asks about news: {toasts}"
     except BaseException:
         page.screenshot(path=str(artifacts / f"{Path(name).stem}-failure.png"))
         raise
