@@ -225,8 +225,9 @@ def _run_all(page, name):
     _wait(page, lambda s: not any(re.search(r"\d", c["prompt"]) for c in s["cells"]), 20, f"{name}: outputs cleared")
     _menu(page, "Run", "Run All Cells")
 
-    def done(s):
-        return _idle(s) and all(c["empty"] or re.search(r"\[\d+\]", c["prompt"]) for c in s["cells"])
+    def done(s):  # every cell ran, or one failed (Run All then stops and leaves the rest unrun)
+        return _idle(s) and (bool(s["stderr"]) or all(c["empty"] or re.search(r"\[\d+\]", c["prompt"])
+                                                      for c in s["cells"]))
 
     return _wait(page, done, RUN_ALL_S, f"{name}: Run All finished")
 
@@ -345,5 +346,7 @@ def test_notebook_runs_clean_and_widgets_redraw(name, page, lab, artifacts):
         toasts = page.locator(".Toastify__toast").all_inner_texts()
         assert not [t for t in toasts if "news" in t.lower()], f"JupyterLab asks about news: {toasts}"
     except BaseException:
-        page.screenshot(path=str(artifacts / f"{Path(name).stem}-failure.png"))
+        shot = artifacts / f"{Path(name).stem}-failure.png"
+        page.screenshot(path=str(shot))
+        print(f"{name}: screenshot of the failure: {shot}")
         raise
