@@ -76,7 +76,12 @@ def test_readme_commands_are_what_ci_runs():
     commands = [ln.strip() for ln in ci.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     assert any("LSTM_REQUIRE_BROWSER=1" in c and re.search(r"make test$", c) for c in commands), \
         "CI runs the README's `make test` with the browser tests required"
-    assert any("make test-isa" in c for c in commands) and any("make test-lowest" in c for c in commands)
+    assert any("make test-avx" in c for c in commands) and any("make test-lowest" in c for c in commands)
+    makefile = (ROOT / "Makefile").read_text()
+    avx = makefile.split("\ntest-avx:", 1)[1].split("\n\n", 1)[0]
+    lowest = makefile.split("\ntest-lowest:", 1)[1].split("\n\n", 1)[0]
+    assert "$(ISA_AVX)" in avx and "notebooks" in avx, "CI runs the notebooks on AVX kernels"
+    assert "$(ISA_SSE42)" in lowest and "tests notebooks" in lowest, "... and everything on SSE4.2 kernels"
     assert any("apt-get install" in c and "chromium" in c for c in commands)
 
 
