@@ -14,7 +14,10 @@ PIN    := $(if $(wildcard $(LOCK)),-c $(LOCK),)
 
 LAB_PORT  ?= 8888
 LAB_TOKEN ?=
+# The shipped settings (lab-settings/overrides.json: kernel starts by itself, no news pop-up) are read
+# straight from the repository, so `make lab` and the test server always use the committed file.
 LAB_FLAGS := --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)" \
+	--LabApp.app_settings_dir="$(CURDIR)/lab-settings" \
 	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
 	$(if $(LAB_TOKEN),--IdentityProvider.token=$(LAB_TOKEN),) $(if $(DISPLAY),,--no-browser) \
 	$(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -23,9 +26,22 @@ LAB_FLAGS := --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)" 
 # One BLAS/OpenMP thread per process: the two pytest workers already fill the two cores, and more
 # threads than cores made numpy and torch up to ten times slower. Committed outputs are made the same way.
 RUN_ENV := LSTM_QUICK=1 MPLBACKEND=agg OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-PYTEST_FLAGS := -n 2 --dist loadscope --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Every cell has a time limit (seconds): a stuck cell fails, naming its notebook and cell, instead of hanging.
+CELL_TIMEOUT ?= 300
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT)
+PYTEST_FLAGS := -n 2 --dist loadscope $(NBVAL)
 
-.PHONY: lab serve-lab test unit notebooks images bench clean-venv
+# A learner's CPU may pick other BLAS / oneDNN kernels than ours: CI re-runs the notebooks, strictly,
+# with the kernels forced down to AVX (Sandy Bridge) and to SSE4.2 (Nehalem).
+ISA_AVX   := OPENBLAS_CORETYPE=Sandybridge MKL_ENABLE_INSTRUCTIONS=AVX ONEDNN_MAX_CPU_ISA=AVX
+ISA_SSE42 := OPENBLAS_CORETYPE=Nehalem MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41
+
+# A second environment at the lowest versions pyproject.toml declares (constraints generated from it).
+LOW_VENV  ?= .venv-lowest
+LOW_PY    := $(LOW_VENV)/bin/python
+LOW_STAMP := $(LOW_VENV)/.installed
+
+.PHONY: install lab serve-lab test unit notebooks test-isa test-avx lowest test-lowest images bench clean-venv
 
 $(STAMP): pyproject.toml $(wildcard $(LOCK)) lab-settings/overrides.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +49,8 @@ $(STAMP): pyproject.toml $(wildcard $(LOCK)) lab-settings/overrides.json
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
+
+install: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m jupyterlab $(LAB_FLAGS)
@@ -47,9 +65,38 @@ test: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 tests
 
+# The notebooks alone, under both forced instruction sets; the second variant runs even when the first
+# fails. CI runs `test-avx` here and the SSE4.2 variant inside `test-lowest` (one notebook pass fewer).
+test-isa: $(STAMP)
+	status=0; \
+	$(RUN_ENV) $(ISA_AVX) $(PY) -m pytest $(PYTEST_FLAGS) notebooks || status=1; \
+	$(RUN_ENV) $(ISA_SSE42) $(PY) -m pytest $(PYTEST_FLAGS) notebooks || status=1; \
+	exit $$status
+
+test-avx: $(STAMP)
+	$(RUN_ENV) $(ISA_AVX) $(PY) -m pytest $(PYTEST_FLAGS) notebooks
+
+build/lowest-constraints.txt: pyproject.toml requirements/lowest.py
+	mkdir -p build
+	$(PYTHON) requirements/lowest.py > $@.tmp && mv $@.tmp $@
+
+# The pins are exactly the package's dependencies and test extra; the package itself is used from the
+# checkout (PYTHONPATH), so this install never touches the tree while `make install` runs beside it.
+$(LOW_STAMP): build/lowest-constraints.txt
+	test -x $(LOW_PY) || $(PYTHON) -m venv $(LOW_VENV)
+	$(LOW_PY) -m pip install -q --no-compile -r build/lowest-constraints.txt
+	touch $@
+
+lowest: $(LOW_STAMP)
+
+# Unit tests and notebooks at the lowest declared versions, on the SSE4.2 kernels (the browser test
+# runs at the locked versions).
+test-lowest: $(LOW_STAMP)
+	PYTHONPATH="$(CURDIR)" $(RUN_ENV) $(ISA_SSE42) $(LOW_PY) -m pytest $(PYTEST_FLAGS) --deselect tests/test_browser.py tests notebooks
+
 # Re-execute every notebook in place (what the committed outputs are made with).
 notebooks: $(STAMP)
-	$(RUN_ENV) $(PY) -m lstm_helpers.tools.notebooks execute notebooks/*.ipynb
+	$(RUN_ENV) $(PY) -m lstm_helpers.tools.notebooks execute --cell-timeout $(CELL_TIMEOUT) notebooks/*.ipynb
 
 images: $(STAMP)
 	$(PY) -m lstm_helpers.tools.diagrams img
@@ -58,4 +105,4 @@ bench: $(STAMP)
 	$(PY) -m lstm_helpers.tools.bench
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LOW_VENV)

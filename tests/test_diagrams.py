@@ -1,7 +1,11 @@
 """Tests for lstm_helpers.tools.diagrams: the committed img/ folder is current, complete and well formed."""
 
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -9,6 +13,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.testing.compare import compare_images
 from matplotlib.text import Text
 
 from lstm_helpers.tools import diagrams
@@ -35,16 +40,105 @@ def regenerated(cli_run):
     return out
 
 
+# img/ must be current, yet another matplotlib version may place glyphs a pixel or two differently
+# (3.7 and 3.11 differ by up to 32 RMS over whole images, all of it inside text boxes). So the check is
+# in two parts that a version change leaves alone but a stale figure fails:
+#  - the labels: the text of every label, in drawing order, read from the SVG (matplotlib writes each
+#    text as a comment), must be identical, as must the SVG's size;
+#  - the drawing: the PNGs, with every label's box (padded by TEXT_PAD_PX) painted white in both, must
+#    agree within RMS_TOL by matplotlib.testing.compare.compare_images (0-255 scale; 3.7 vs 3.11: 0.0).
+RMS_TOL = 1.0
+TEXT_PAD_PX = 3
+
+
+def svg_labels(path):
+    """Every label of a matplotlib SVG in drawing order, and the SVG's width and height."""
+    text = Path(path).read_text(encoding="utf-8")
+    size = re.search(r'<svg[^>]*\swidth="([^"]+)"[^>]*\sheight="([^"]+)"', text)
+    labels = re.findall(r'<g id="text_\d+">\s*<!-- (.*?) -->', text, flags=re.S)
+    return labels, (size.group(1), size.group(2)) if size else None
+
+
+def text_mask(name, shape):
+    """Pixels of the PNG of figure ``name`` covered by a label (drawn now, at the saved dpi)."""
+    with diagrams._style():
+        fig = diagrams.FIGURES[name]()
+        fig.set_dpi(diagrams.DPI)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+    height, width = shape[:2]
+    mask = np.zeros((height, width), bool)
+    for b in boxes:
+        x0, x1 = max(int(b.x0) - TEXT_PAD_PX, 0), int(np.ceil(b.x1)) + TEXT_PAD_PX
+        y0, y1 = max(height - int(np.ceil(b.y1)) - TEXT_PAD_PX, 0), height - int(b.y0) + TEXT_PAD_PX
+        mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def stale_reasons(name, new_dir, old_dir=IMG, work_dir=None):
+    """Why ``old_dir``'s figure ``name`` is not what ``new_dir`` holds (an empty list: current)."""
+    svg_new, svg_old = Path(new_dir) / f"{name}.svg", Path(old_dir) / f"{name}.svg"
+    png_new, png_old = Path(new_dir) / f"{name}.png", Path(old_dir) / f"{name}.png"
+    if not (svg_old.exists() and png_old.exists()):
+        return [f"{name}: missing from {old_dir}"]
+    reasons = []
+    (labels_new, size_new), (labels_old, size_old) = svg_labels(svg_new), svg_labels(svg_old)
+    if labels_new != labels_old:
+        changed = [f"{a!r} -> {b!r}" for a, b in zip(labels_old, labels_new) if a != b]
+        reasons.append(f"{name}.svg: labels differ ({len(labels_old)} committed, {len(labels_new)} now; "
+                       f"{', '.join(changed[:5]) or 'labels added or removed'})")
+    if size_new != size_old:
+        reasons.append(f"{name}.svg: size {size_old} committed, {size_new} now")
+    new, old = mpimg.imread(png_new)[..., :3], mpimg.imread(png_old)[..., :3]
+    if new.shape != old.shape:
+        return reasons + [f"{name}.png: shape {old.shape} committed, {new.shape} now"]
+    mask = text_mask(name, new.shape)
+    work = Path(work_dir or tempfile.mkdtemp())
+    for label, image in (("new", new), ("old", old)):
+        image = image.copy()
+        image[mask] = 1.0
+        mpimg.imsave(work / f"{name}-{label}.png", image)
+    result = compare_images(str(work / f"{name}-old.png"), str(work / f"{name}-new.png"), tol=RMS_TOL)
+    if result is not None:
+        reasons.append(f"{name}.png: the drawing outside the labels differs: {result}")
+    return reasons
+
+
 @pytest.mark.parametrize("name", sorted(diagrams.FIGURES))
-def test_committed_images_are_current(regenerated, name):
-    svg_new, svg_old = regenerated / f"{name}.svg", IMG / f"{name}.svg"
-    png_new, png_old = regenerated / f"{name}.png", IMG / f"{name}.png"
-    assert svg_old.exists() and png_old.exists(), f"{name}: missing from img/; {STALE}"
-    assert svg_new.read_text(encoding="utf-8") == svg_old.read_text(encoding="utf-8"), f"{name}.svg: {STALE}"
-    new, old = mpimg.imread(png_new), mpimg.imread(png_old)
-    assert new.shape == old.shape, f"{name}.png: shape {old.shape} committed, {new.shape} now; {STALE}"
-    diff = float(np.max(np.abs(new.astype(np.float64) - old.astype(np.float64))))
-    assert diff < 1e-6, f"{name}.png: pixels differ (max abs diff {diff:.3g}); {STALE}"
+def test_committed_images_are_current(regenerated, name, tmp_path):
+    reasons = stale_reasons(name, regenerated, work_dir=tmp_path)
+    assert not reasons, "; ".join(reasons) + f"; {STALE}"
+
+
+def test_editing_one_label_makes_the_figure_stale(tmp_path):
+    """The check above is not blind: a copy of the package with one label edited fails it."""
+    copy = tmp_path / "pkg"
+    shutil.copytree(ROOT / "lstm_helpers", copy / "lstm_helpers",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    source = copy / "lstm_helpers" / "tools" / "diagrams.py"
+    text = source.read_text(encoding="utf-8")
+    labels, _ = svg_labels(IMG / "forget.svg")
+    literal = next((q + lab + q for lab in labels if lab.isascii() and len(lab) >= 4
+                    for q in ('"', "'") if (q + lab + q) in text), None)
+    assert literal, "no label of forget.svg appears as a plain string literal in diagrams.py"
+    source.write_text(text.replace(literal, literal[:-1] + " (edited)" + literal[-1], 1), encoding="utf-8")
+    out = tmp_path / "img"
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    subprocess.run([sys.executable, "-m", "lstm_helpers.tools.diagrams", str(out), "forget"],
+                   cwd=copy, env=env, check=True, capture_output=True)
+    reasons = stale_reasons("forget", out, work_dir=tmp_path)
+    assert any("labels differ" in r and "(edited)" in r for r in reasons), reasons
+
+
+def test_a_moved_shape_makes_the_figure_stale(tmp_path):
+    """A drawing change outside the labels fails too: shift the committed PNG's pixels by 2."""
+    shifted = tmp_path / "img"
+    shifted.mkdir()
+    shutil.copy(IMG / "forget.svg", shifted / "forget.svg")
+    image = mpimg.imread(IMG / "forget.png")
+    mpimg.imsave(shifted / "forget.png", np.roll(image, 2, axis=1))
+    reasons = stale_reasons("forget", shifted, work_dir=tmp_path)
+    assert any("outside the labels" in r for r in reasons), reasons
 
 
 def test_img_has_every_figure_with_svg_twin():

@@ -8,7 +8,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch"}
+CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch", "playwright-python": "playwright"}
 NOT_PACKAGES = {"python", "pip"}
 
 
@@ -29,7 +29,7 @@ def _conda_requirements():
         name = m.group(1).lower()
         if name in NOT_PACKAGES:
             continue
-        out[CONDA_TO_PYPI.get(name, name)] = m.group(2).strip()
+        out[CONDA_TO_PYPI.get(name, name)] = m.group(2).split("#")[0].strip()
     return out, text
 
 
@@ -72,5 +72,51 @@ def test_lock_pins_satisfy_the_lower_bounds():
 def test_readme_commands_are_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert [ln for ln in ci.splitlines() if ln and not ln.startswith("#") and not ln.startswith(("set ", "cd "))] == ["make test"]
+    ci = (ROOT / ".ci" / "run").read_text().replace("\\\n", " ")
+    commands = [ln.strip() for ln in ci.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    assert any("LSTM_REQUIRE_BROWSER=1" in c and re.search(r"make test$", c) for c in commands), \
+        "CI runs the README's `make test` with the browser tests required"
+    assert any("make test-avx" in c for c in commands) and any("make test-lowest" in c for c in commands)
+    makefile = (ROOT / "Makefile").read_text()
+    avx = makefile.split("\ntest-avx:", 1)[1].split("\n\n", 1)[0]
+    lowest = makefile.split("\ntest-lowest:", 1)[1].split("\n\n", 1)[0]
+    assert "$(ISA_AVX)" in avx and "notebooks" in avx, "CI runs the notebooks on AVX kernels"
+    assert "$(ISA_SSE42)" in lowest and "tests notebooks" in lowest, "... and everything on SSE4.2 kernels"
+    assert any("apt-get install" in c and "chromium" in c for c in commands)
+
+
+def test_lowest_constraints_are_generated_from_pyproject():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lowest", ROOT / "requirements" / "lowest.py")
+    lowest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lowest)
+    pins = dict(line.split("==") for line in lowest.lowest_pins())
+    reqs = _pyproject_requirements()
+    assert {n.lower() for n in pins} == set(reqs)
+    for name, version in pins.items():
+        (spec_,) = list(reqs[name.lower()].specifier)
+        assert spec_.operator == ">=" and spec_.version == version, f"{name}: {spec_} vs =={version}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "requirements/lowest.py > $@" in makefile and "-r build/lowest-constraints.txt" in makefile
+
+
+def test_ci_forces_the_other_instruction_sets_and_a_cell_timeout():
+    makefile = (ROOT / "Makefile").read_text()
+    for variant in ("OPENBLAS_CORETYPE=Sandybridge MKL_ENABLE_INSTRUCTIONS=AVX ONEDNN_MAX_CPU_ISA=AVX",
+                    "OPENBLAS_CORETYPE=Nehalem MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41"):
+        assert variant in makefile
+    assert re.search(r"--nbval-cell-timeout=\$\(CELL_TIMEOUT\)", makefile)
+    assert "--cell-timeout $(CELL_TIMEOUT)" in makefile
+
+
+def test_shipped_lab_settings_start_the_kernel_and_ask_no_news_question():
+    import json
+
+    overrides = json.loads((ROOT / "lab-settings" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification["fetchNews"] == "false" and notification["checkForUpdates"] is False
+    makefile = (ROOT / "Makefile").read_text()
+    assert '--LabApp.app_settings_dir="$(CURDIR)/lab-settings"' in makefile, "make lab reads the shipped settings"
+    assert "overrides.json" in (ROOT / "postBuild").read_text()
