@@ -1,6 +1,7 @@
 """Controls that redraw a figure: every interactive picture in the series is built with `interactive_plot`.
 
-Each shows a static picture first (a PNG any viewer can show), then the controls and an area they redraw.
+Each shows a picture first (a PNG any viewer can show, also without a kernel), then the controls; moving a
+control redraws that same picture in place, so a live notebook never shows two copies of one figure.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ def _copy_control(w):
 
 
 class InteractiveFigure:
-    """A figure drawn by ``draw`` with controls: shown as a static PNG, then the controls and a redrawn area.
+    """A figure drawn by ``draw`` with controls: shown as a PNG, then the controls, which redraw the PNG in place.
 
     Build it with `interactive_plot`. Showing it (the last line of a cell, or ``display``) shows
-    the static picture at the controls' starting values, then the controls; a change of a control
-    redraws the figure in the output area below them. ``controls`` holds this object's own copies
-    of the widgets it was given; ``redraw()`` draws into the output area as a control change does.
+    the picture at the controls' starting values, then the controls; a change of a control
+    replaces that picture (an IPython display update, so static viewers keep the first one).
+    ``controls`` holds this object's own copies of the widgets it was given; ``redraw()`` does what
+    a control change does and returns the new PNG bytes.
     """
 
     def __init__(self, draw: Callable, controls: dict, figsize):
@@ -34,8 +36,8 @@ class InteractiveFigure:
 
         self.draw, self.controls, self.figsize = draw, controls, figsize
         self._wants_fig = "fig" in inspect.signature(draw).parameters
-        self.output = widgets.Output()
-        self.box = widgets.VBox([widgets.HBox(list(controls.values())), self.output])
+        self._shown = []  # display handles of the pictures this figure has shown
+        self.box = widgets.VBox([widgets.HBox(list(controls.values()))])
         for w in controls.values():
             w.observe(self.redraw, names="value")
 
@@ -67,18 +69,22 @@ class InteractiveFigure:
             plt.close(fig)
         return buf.getvalue()
 
-    def redraw(self, *_):
-        """Draw the figure at the controls' current values into the output area (what a control change does)."""
+    def redraw(self, *_) -> bytes:
+        """Draw the figure at the controls' current values and put it in place of the shown picture."""
         from IPython.display import Image
 
         png = self.png()
-        self.output.outputs = ()  # set through the widget's state: works from any callback, no capture needed
-        self.output.append_display_data(Image(png))
+        for handle in self._shown:
+            handle.update(Image(png))
+        return png
 
     def _ipython_display_(self):
         from IPython.display import Image, display
 
-        display(Image(self.png()))  # the static picture: GitHub, nbconvert and any viewer show it
+        # The picture GitHub, nbconvert and any viewer show; its display id lets the controls replace it.
+        handle = display(Image(self.png()), display_id=True)
+        if handle is not None:
+            self._shown.append(handle)
         display(self.box)
 
 

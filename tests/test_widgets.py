@@ -25,8 +25,23 @@ def test_interactive_plot_draws_nothing_until_shown_then_a_static_png_then_redra
     assert fig.png().startswith(PNG_MAGIC) and calls == [1.0]
     own = fig.controls["a"]
     assert own is not slider and own.description == "a" and own.continuous_update is False
-    own.value = 2.0  # the copy the learner sees: redraws into the output area
-    assert calls == [1.0, 2.0] and len(fig.output.outputs) == 1
+    own.value = 2.0  # the copy the learner sees: redraws the shown picture in place
+    assert calls == [1.0, 2.0]
+    assert fig.redraw().startswith(PNG_MAGIC) and calls == [1.0, 2.0, 2.0]
+
+
+def test_a_control_change_replaces_the_shown_picture_instead_of_adding_one():
+    updates = []
+
+    class Handle:
+        def update(self, obj):
+            updates.append(obj.data)
+
+    fig = interactive_plot(lambda ax, a: ax.plot([0, a]), a=widgets.FloatSlider(value=1.0, min=0, max=2))
+    fig._shown.append(Handle())  # what showing it in a notebook records
+    fig.controls["a"].value = 0.5
+    assert len(updates) == 1 and updates[0].startswith(PNG_MAGIC)
+    assert [type(w).__name__ for w in fig.box.children] == ["HBox"]  # controls only: no second figure area
 
 
 def test_interactive_plot_leaves_the_callers_widgets_unchanged():
