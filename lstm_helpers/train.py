@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lstm_helpers.checkpoint import (CheckpointError, data_sha256, export_model, load_checkpoint, read_checkpoint,
+from lstm_helpers.checkpoint import (CheckpointError, data_sha256, load_checkpoint, read_checkpoint,
                                      resume_mismatch, save_checkpoint, unwrap_model)
 from lstm_helpers.data import CharVocab, get_batch
 from lstm_helpers.models import IMPLS, CharLSTM

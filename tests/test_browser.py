@@ -14,7 +14,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,16 +24,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-8]_*.ipynb"))
 DARK = NOTEBOOKS[-1] if NOTEBOOKS else None  # run last: the theme is a user setting and would stay
-CHROMIUM = os.environ.get("LSTM_CHROMIUM") or next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p and Path(p).exists()),
-    "/usr/bin/chromium")
-REQUIRED = os.environ.get("LSTM_REQUIRE_BROWSER", "") not in ("", "0")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 RUN_ALL_S = 240      # one notebook, Run All to idle
 REDRAW_S = 30        # one control, operated to figure changed
 # Settings of this test's own (fresh) user: never write the notebooks back, keep every cell in the page.
@@ -83,17 +77,7 @@ def artifacts():
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-        missing = None if Path(CHROMIUM).exists() else (
-            f"no Chromium at {CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-            "or set LSTM_CHROMIUM=/path/to/chromium")
-    except ImportError:
-        missing = "the playwright package is missing: pip install playwright (it is in the test extra)"
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"LSTM_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(f"browser tests skipped, {missing}")
+    sync_playwright = sync_playwright_or_skip()
     with tempfile.TemporaryDirectory(prefix="lstm-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,

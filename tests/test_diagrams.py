@@ -115,13 +115,14 @@ def test_editing_one_label_makes_the_figure_stale(tmp_path):
     copy = tmp_path / "pkg"
     shutil.copytree(ROOT / "lstm_helpers", copy / "lstm_helpers",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    source = copy / "lstm_helpers" / "tools" / "diagrams.py"
-    text = source.read_text(encoding="utf-8")
+    sources = [copy / "lstm_helpers" / "tools" / name for name in ("diagrams.py", "cell_drawing.py")]
+    texts = [source.read_text(encoding="utf-8") for source in sources]
     labels, _ = svg_labels(IMG / "forget.svg")
     literal = next((q + lab + q for lab in labels if lab.isascii() and len(lab) >= 4
-                    for q in ('"', "'") if (q + lab + q) in text), None)
-    assert literal, "no label of forget.svg appears as a plain string literal in diagrams.py"
-    source.write_text(text.replace(literal, literal[:-1] + " (edited)" + literal[-1], 1), encoding="utf-8")
+                    for q in ('"', "'") if any((q + lab + q) in text for text in texts)), None)
+    assert literal, "no label of forget.svg appears as a plain string literal in tools/diagrams.py or cell_drawing.py"
+    for source, text in zip(sources, texts):  # every occurrence: the label may be drawn from either file
+        source.write_text(text.replace(literal, literal[:-1] + " (edited)" + literal[-1]), encoding="utf-8")
     out = tmp_path / "img"
     env = {**os.environ, "PYTHONPATH": str(copy)}
     subprocess.run([sys.executable, "-m", "lstm_helpers.tools.diagrams", str(out), "forget"],

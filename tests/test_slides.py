@@ -11,22 +11,16 @@ import copy
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BROWSER_REQUIRED as REQUIRED, CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
 
 from lstm_helpers.tools import slides
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[01][0-9]_*.ipynb"))
 DECK_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] in ("00", "03", "08")]  # short, middle, long: CI time
-CHROMIUM = os.environ.get("LSTM_CHROMIUM") or next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p and Path(p).exists()),
-    "/usr/bin/chromium")
-REQUIRED = os.environ.get("LSTM_REQUIRE_BROWSER", "") not in ("", "0")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def _strip_slides(nb):
@@ -99,17 +93,7 @@ def test_committed_notebooks_are_tagged():
 
 @pytest.fixture(scope="module")
 def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-        missing = None if Path(CHROMIUM).exists() else (
-            f"no Chromium at {CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-            "or set LSTM_CHROMIUM=/path/to/chromium")
-    except ImportError:
-        missing = "the playwright package is missing: pip install playwright"
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"LSTM_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(f"browser tests skipped, {missing}")
+    sync_playwright = sync_playwright_or_skip()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -222,7 +206,7 @@ JS_VISIBLE = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-de
                         .map(c => [...c.parentNode.children].indexOf(c)).join(',')"""
 JS_SLIDER_SHOWN = """() => [...document.querySelectorAll('.jp-Cell.jp-deck-mod-visible .widget-slider')]
                             .some(e => getComputedStyle(e).visibility === 'visible')"""
-JS_FIGURES = """() => [...document.querySelectorAll('.jp-Cell.jp-deck-mod-visible .widget-output img')].map(i => i.src)"""
+JS_FIGURES = """() => [...document.querySelectorAll('.jp-Cell.jp-deck-mod-visible .jp-OutputArea img')].map(i => i.src)"""
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +243,8 @@ def live_lab(tmp_path_factory):
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), LSTM_QUICK="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     cmd = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
-           f"--ServerApp.root_dir={home / 'root'}", f"--IdentityProvider.token={token}"]
+           f"--ServerApp.root_dir={home / 'root'}", f"--IdentityProvider.token={token}",
+           f"--LabApp.app_settings_dir={ROOT / 'lab-settings'}"]  # the shipped settings, as `make lab`
     if hasattr(os, "getuid") and os.getuid() == 0:
         cmd.append("--allow-root")
     log = open(home / "lab.log", "w")

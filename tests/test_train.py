@@ -22,12 +22,8 @@ from lstm_helpers.models import CharLSTM
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: a busy two-core machine makes OpenMP threads wait on each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def one_thread(one_torch_thread):
+    """One torch thread for every test here (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,8 @@ PROG = "python -m lstm_helpers.train: error: "
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def one_thread(one_torch_thread):
+    """One torch thread for every test here (tests/conftest.py)."""
 
 
 @pytest.fixture

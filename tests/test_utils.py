@@ -1,6 +1,5 @@
 """Seeding, device choice, source display, validation helpers and atomic writes."""
 
-import importlib
 import io
 import random
 import subprocess

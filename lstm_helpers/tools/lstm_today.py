@@ -27,7 +27,7 @@ from torch import nn
 from .. import state_tracking as st
 from ..minlstm import MinLSTM
 from ..torch_lstm import LSTM as LoopLSTM
-from ..utils import atomic_write
+from .experiments import save_results  # one atomic JSON writer for every results file
 
 BENCH_PATH = Path("results/lstm_today_bench.json")
 STATE_PATH = Path("results/state_tracking.json")
@@ -45,15 +45,6 @@ def _meta(command: str, settings: dict) -> dict:
             "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-
-
-def save_results(results: dict, path) -> Path:
-    """Write ``results`` as JSON atomically (a crash never leaves half a file)."""
-    path = Path(path)
-    with atomic_write(path, "w") as fh:
-        json.dump(results, fh, indent=1)
-        fh.write("\n")
-    return path
 
 
 def load_results(path) -> dict:
