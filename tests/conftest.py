@@ -1,3 +1,4 @@
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -52,3 +53,84 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A real JupyterLab for the server and browser tests: `make serve-lab` (what `make lab` runs), or any
+# command line, on a free loopback port with a fresh token; stopped with its whole process group.
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process_group(proc) -> None:
+    """Stop a process started with start_new_session=True and everything it started."""
+    import signal
+    import subprocess
+
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def serve_lab(env: dict, log_path: Path, *, cmd=None, timeout_s: float = 90):
+    """Start JupyterLab (`make serve-lab` unless ``cmd`` builds another command line from port and token),
+    wait until /api/status answers, yield {"base", "token", "log"}, and stop it on the way out."""
+    import secrets
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port, token = free_port(), secrets.token_hex(16)
+    if cmd is None:
+        argv = ["make", "-s", "serve-lab", f"PY={sys.executable}", f"LAB_PORT={port}", f"LAB_TOKEN={token}"]
+    else:
+        argv = cmd(port, token)
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the lab server exited early:\n{log_path.read_text()}")
+                try:
+                    req = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
+                    urllib.request.urlopen(req, timeout=5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"no answer from the lab server in {timeout_s:.0f} s:\n{log_path.read_text()}")
+                    time.sleep(0.3)
+            yield {"base": base, "token": token, "log": log_path}
+        finally:
+            stop_process_group(proc)
+
+
+def char_corpus(n_chars: int):
+    """The first ``n_chars`` of the offline `pystdlib` corpus: (vocab, train_ids, val_ids) as torch tensors."""
+    import torch
+
+    from lstm_helpers.data import CharVocab, load_corpus, train_val_split
+
+    text = load_corpus("pystdlib")[:n_chars]
+    vocab = CharVocab(text)
+    train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
+    return vocab, train_ids, val_ids

@@ -13,18 +13,13 @@ import hashlib
 import json
 import os
 import re
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
+from conftest import CHROMIUM, CHROMIUM_ARGS, serve_lab, sync_playwright_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-8]_*.ipynb"))
@@ -50,10 +45,6 @@ JS_STATE = """() => {
 }"""
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _api(base, token, path, method="GET"):
@@ -95,46 +86,13 @@ def lab(tmp_path_factory):
     for rel, value in TEST_USER_SETTINGS.items():
         (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
         (home / "settings" / rel).write_text(json.dumps(value))
-    port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}  # as a learner has it
     env.update(JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), LSTM_QUICK="1")
-    log_path = home / "lab.log"
     before = _digest()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(["make", "-s", "serve-lab", f"PY={sys.executable}", f"LAB_PORT={port}",
-                                 f"LAB_TOKEN={token}"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the lab server exited early:\n{log_path.read_text()}")
-                try:
-                    _api(base, token, "/api/status")
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"no answer from the lab server in 90 s:\n{log_path.read_text()}")
-                    time.sleep(0.3)
-            yield {"base": base, "token": token, "log": log_path}
-        finally:
-            _stop(proc)
+    with serve_lab(env, home / "lab.log") as lab:
+        yield lab
     assert _digest() == before, "the browser session wrote to the committed notebooks"
-
-
-def _stop(proc):
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _shutdown_kernels(lab):

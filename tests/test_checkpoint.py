@@ -6,12 +6,13 @@ Tiny models on the CPU; the cross-device resume (CUDA -> CPU -> CUDA) carries th
 import pickle
 
 import pytest
+from conftest import char_corpus
 import torch
 
 from lstm_helpers import train as T
 from lstm_helpers.checkpoint import (CheckpointError, export_model, get_rng_state, read_checkpoint, resume_mismatch,
                                      set_rng_state)
-from lstm_helpers.data import CharVocab, load_corpus, train_val_split
+from lstm_helpers.data import CharVocab
 from lstm_helpers.models import CharLSTM
 
 
@@ -22,10 +23,7 @@ def one_thread(one_torch_thread):
 
 @pytest.fixture(scope="module")
 def corpus():
-    text = load_corpus("pystdlib")[:30_000]
-    vocab = CharVocab(text)
-    train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
-    return vocab, train_ids, val_ids
+    return char_corpus(30_000)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import BROWSER_REQUIRED as REQUIRED, CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
+from conftest import BROWSER_REQUIRED as REQUIRED, CHROMIUM, CHROMIUM_ARGS, serve_lab, sync_playwright_or_skip
 
 from lstm_helpers.tools import slides
 
@@ -212,13 +212,7 @@ JS_FIGURES = """() => [...document.querySelectorAll('.jp-Cell.jp-deck-mod-visibl
 @pytest.fixture(scope="module")
 def live_lab(tmp_path_factory):
     """JupyterLab as `make serve-lab` runs it, on a copy of one tagged notebook, with a fresh user."""
-    import secrets
-    import signal
-    import socket
-    import subprocess
     import sys
-    import time
-    import urllib.request
 
     import importlib.util
 
@@ -234,44 +228,19 @@ def live_lab(tmp_path_factory):
     for rel, value in LAB_SETTINGS.items():
         (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
         (home / "settings" / rel).write_text(json.dumps(value))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    token = secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
     env.update(JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), LSTM_QUICK="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    cmd = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
-           f"--ServerApp.root_dir={home / 'root'}", f"--IdentityProvider.token={token}",
-           f"--LabApp.app_settings_dir={ROOT / 'lab-settings'}"]  # the shipped settings, as `make lab`
-    if hasattr(os, "getuid") and os.getuid() == 0:
-        cmd.append("--allow-root")
-    log = open(home / "lab.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{(home / 'lab.log').read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield {"base": base, "token": token, "home": home}
-    finally:
-        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=wait)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        log.close()
+
+    def cmd(port, token):  # `make lab`'s flags, with the tagged copy as the root folder
+        argv = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
+                f"--ServerApp.root_dir={home / 'root'}", f"--IdentityProvider.token={token}",
+                f"--LabApp.app_settings_dir={ROOT / 'lab-settings'}"]  # the shipped settings, as `make lab`
+        return argv + (["--allow-root"] if hasattr(os, "getuid") and os.getuid() == 0 else [])
+
+    with serve_lab(env, home / "lab.log", cmd=cmd, timeout_s=60) as lab:
+        yield {**lab, "home": home}
 
 
 def _menu(page, menu, item):

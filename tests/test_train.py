@@ -11,13 +11,13 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import char_corpus
 import torch
 
 from dataclasses import replace
 
 from lstm_helpers import train as T
 from lstm_helpers.checkpoint import get_rng_state, set_rng_state
-from lstm_helpers.data import CharVocab, load_corpus, train_val_split
 from lstm_helpers.models import CharLSTM
 
 
@@ -28,10 +28,7 @@ def one_thread(one_torch_thread):
 
 @pytest.fixture(scope="module")
 def corpus():
-    text = load_corpus("pystdlib")[:60_000]
-    vocab = CharVocab(text)
-    train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
-    return vocab, train_ids, val_ids
+    return char_corpus(60_000)
 
 
 def tiny(**overrides):
