@@ -16,6 +16,10 @@ import numpy as np
 
 QUICK_ENV = "LSTM_QUICK"
 
+# The repository: the folder that holds ``lstm_helpers``. Notebooks name results/ and models/ from
+# here, so the same code cell runs from notebooks/ and from notebooks/zh/.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
 
 def quick_mode() -> bool:
     """True when the test run asked long experiments to shrink (``LSTM_QUICK=1``).

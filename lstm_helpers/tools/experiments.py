@@ -30,9 +30,9 @@ import numpy as np
 import torch
 
 from .. import seqtrain as st
-from ..utils import atomic_write
+from ..utils import PROJECT_ROOT, atomic_write
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 MAIN_SETTINGS = ("rnn", "rnn_orth", "irnn", "lstm_fb0", "lstm_fb1", "gru")
 ABLATION_SETTINGS = ("lstm_fb0", "lstm_fb1", "lstm_no_forget_gate", "lstm_no_output_tanh", "lstm_coupled_gates",
                      "lstm_no_output_gate")

@@ -27,6 +27,7 @@ from torch import nn
 from .. import state_tracking as st
 from ..minlstm import MinLSTM
 from ..torch_lstm import LSTM as LoopLSTM
+from ..utils import PROJECT_ROOT
 from .experiments import save_results  # one atomic JSON writer for every results file
 
 BENCH_PATH = Path("results/lstm_today_bench.json")
@@ -48,8 +49,10 @@ def _meta(command: str, settings: dict) -> dict:
 
 
 def load_results(path) -> dict:
-    """Read a results file written by this command; a clear error if it is missing."""
+    """Read a results file written by this command; a relative path is tried from the repository root too."""
     path = Path(path)
+    if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path
     if not path.exists():
         raise ValueError(f"path: expected a results file, {path} does not exist "
                          f"(make it with python -m lstm_helpers.tools.lstm_today)")
