@@ -31,6 +31,10 @@ CELL_TIMEOUT ?= 300
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT)
 PYTEST_FLAGS := -n 2 --dist loadscope $(NBVAL)
 
+# `make test` runs the Chinese notebooks (notebooks/zh) under nbval too; their code cells are the English
+# ones (tests/test_translation.py), so the other kernel and version variants run the English alone.
+EN_ONLY := --ignore=notebooks/zh
+
 # A learner's CPU may pick other BLAS / oneDNN kernels than ours: CI re-runs the notebooks, strictly,
 # with the kernels forced down to AVX (Sandy Bridge) and to SSE4.2 (Nehalem).
 ISA_AVX   := OPENBLAS_CORETYPE=Sandybridge MKL_ENABLE_INSTRUCTIONS=AVX ONEDNN_MAX_CPU_ISA=AVX
@@ -41,7 +45,7 @@ LOW_VENV  ?= .venv-lowest
 LOW_PY    := $(LOW_VENV)/bin/python
 LOW_STAMP := $(LOW_VENV)/.installed
 
-.PHONY: install lab serve-lab test unit notebooks test-isa test-avx lowest test-lowest images bench slides gpu-check clean-venv
+.PHONY: install lab lab-zh serve-lab test unit notebooks test-isa test-avx lowest test-lowest images bench slides zh gpu-check clean-venv
 
 $(STAMP): pyproject.toml $(wildcard $(LOCK)) lab-settings/overrides.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +58,17 @@ install: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m jupyterlab $(LAB_FLAGS)
+
+# The Chinese edition with JupyterLab's menus in Chinese: the optional language pack (extra `zh`), and the
+# shipped settings plus the zh_CN locale (written to build/, so lab-settings/ stays the one source).
+ZH_SETTINGS := build/lab-settings-zh
+lab-zh: $(STAMP)
+	$(PY) -m pip install -q $(PIN) -e ".[test,zh]"
+	mkdir -p $(ZH_SETTINGS)
+	$(PY) -c 'import json; s = json.load(open("lab-settings/overrides.json")); \
+	s["@jupyterlab/translation-extension:plugin"] = {"locale": "zh_CN"}; \
+	json.dump(s, open("$(ZH_SETTINGS)/overrides.json", "w"), indent=2)'
+	$(PY) -m jupyterlab $(subst $(CURDIR)/lab-settings,$(CURDIR)/$(ZH_SETTINGS),$(subst 00_start_here,zh/00_start_here,$(LAB_FLAGS)))
 
 # What `lab` runs, without the install step; tests/test_lab_server.py starts the server this way.
 serve-lab:
@@ -69,12 +84,12 @@ unit: $(STAMP)
 # fails. CI runs `test-avx` here and the SSE4.2 variant inside `test-lowest` (one notebook pass fewer).
 test-isa: $(STAMP)
 	status=0; \
-	$(RUN_ENV) $(ISA_AVX) $(PY) -m pytest $(PYTEST_FLAGS) notebooks || status=1; \
-	$(RUN_ENV) $(ISA_SSE42) $(PY) -m pytest $(PYTEST_FLAGS) notebooks || status=1; \
+	$(RUN_ENV) $(ISA_AVX) $(PY) -m pytest $(PYTEST_FLAGS) $(EN_ONLY) notebooks || status=1; \
+	$(RUN_ENV) $(ISA_SSE42) $(PY) -m pytest $(PYTEST_FLAGS) $(EN_ONLY) notebooks || status=1; \
 	exit $$status
 
 test-avx: $(STAMP)
-	$(RUN_ENV) $(ISA_AVX) $(PY) -m pytest $(PYTEST_FLAGS) notebooks
+	$(RUN_ENV) $(ISA_AVX) $(PY) -m pytest $(PYTEST_FLAGS) $(EN_ONLY) notebooks
 
 build/lowest-constraints.txt: pyproject.toml requirements/lowest.py
 	mkdir -p build
@@ -92,7 +107,7 @@ lowest: $(LOW_STAMP)
 # Unit tests and notebooks at the lowest declared versions, on the SSE4.2 kernels (the browser test
 # runs at the locked versions).
 test-lowest: $(LOW_STAMP)
-	PYTHONPATH="$(CURDIR)" $(RUN_ENV) $(ISA_SSE42) $(LOW_PY) -m pytest $(PYTEST_FLAGS) --deselect tests/test_browser.py --deselect tests/test_slides.py tests notebooks
+	PYTHONPATH="$(CURDIR)" $(RUN_ENV) $(ISA_SSE42) $(LOW_PY) -m pytest $(PYTEST_FLAGS) --deselect tests/test_browser.py --deselect tests/test_slides.py $(EN_ONLY) tests notebooks
 
 # Re-execute every notebook in place (what the committed outputs are made with).
 notebooks: $(STAMP)
@@ -107,6 +122,12 @@ bench: $(STAMP)
 # One offline reveal.js deck per notebook in slides/ (reveal.js and MathJax from vendor/, no network).
 slides: $(STAMP)
 	$(PY) -m lstm_helpers.tools.slides build notebooks/*.ipynb --out slides/
+
+# The Chinese edition: catalogues follow the English (new and changed cells), then notebooks/zh/ and
+# README.zh-CN.md are written from them. Refuses, writing nothing, while a cell lacks a current translation.
+zh: $(STAMP)
+	$(PY) -m lstm_helpers.tools.translate update
+	$(PY) -m lstm_helpers.tools.translate build
 
 # CUDA machine only: the cuda-marked tests, the bench's GPU rows, the gpu preset for 60 s and notebook 09
 # (planned to fit in 8 minutes on one H100/H200; never run so far).

@@ -22,21 +22,18 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import re
 import sys
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..utils import PROJECT_ROOT, atomic_write
+from .zh_text import (GLOSSARY, HTML_SRC, LINK, README_ZH, ZH_NOTEBOOKS, Term, _norm_space,  # noqa: F401
+                      glossary_problems, join_cjk_lines, load_glossary, mismatches, prose, rewrite_links)
 
 LANG = "zh_CN"
 CATALOGUES = Path("locale") / LANG           # relative to a project root
-ZH_NOTEBOOKS = Path("notebooks") / "zh"
 README_EN = Path("README.md")
-README_ZH = Path("README.zh-CN.md")
-GLOSSARY = CATALOGUES / "glossary.tsv"
 # The README's user-facing part: the introduction (before the first "## ") and these sections.
 README_SECTIONS = ("Two commands", "The series", "Conventions", "References")
 WRAP = 0  # catalogues keep each English line as one line (stable diffs; Poedit and Weblate accept it)
@@ -184,7 +181,7 @@ def update_catalogue(po, source: Path, units) -> UpdateStats:
     for e in po:
         for occ in e.occurrences:
             by_key.setdefault(_key(occ), e)
-    entries, seen = [], set()
+    entries, seen, consumed = [], set(), set()
     for key, text in units:
         if text in seen:  # the same English twice: one entry, two occurrences
             next(e for e in entries if e.msgid == text).occurrences.append(_occurrence(source, key))
@@ -201,11 +198,12 @@ def update_catalogue(po, source: Path, units) -> UpdateStats:
                 e.msgstr = prev.msgstr
                 e.flags = ["fuzzy"]
                 e.previous_msgid = prev.msgid
+                consumed.add(prev.msgid)
                 stats.fuzzy += 1
             else:
                 stats.new += 1
         entries.append(e)
-    used = {e.msgid for e in entries}
+    used = {e.msgid for e in entries} | consumed  # a translation carried into a fuzzy entry is not kept twice
     gone = []
     for e in po:
         if e.msgid not in used and e.msgstr and not e.obsolete:
@@ -225,145 +223,11 @@ def current(po) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------------------------
-# Checks of one translation against its English
-
-
-_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
-_CODE = re.compile(r"`[^`\n]+`")
-_FENCE = re.compile(r"```.*?```", re.S)
-_LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_HTML_SRC = re.compile(r"""\b(?:src|href)=["']([^"']+)["']""")
-_NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?%?(?![\w])")
-
-
-def _norm_space(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def prose(text: str) -> str:
-    """The text with fenced code, inline code, math, HTML tags and link targets removed."""
-    t = _FENCE.sub(" ", text)
-    t = _MATH.sub(" ", t)
-    t = _CODE.sub(" ", t)
-    t = _LINK.sub("] ", t)
-    t = re.sub(r"<[^>]+>", " ", t)
-    return t
-
-
-def _numbers(text: str) -> Counter:
-    return Counter(m.group(0).replace(",", "").replace("−", "-").lstrip("+")
-                   for m in _NUMBER.finditer(prose(text)))
-
-
-def structure(text: str) -> dict:
-    """What a translation must carry over unchanged: math, code, link targets, headings, notes marks."""
-    return {
-        "math": Counter(_norm_space(m) for m in _MATH.findall(_FENCE.sub(" ", text))),
-        "code": Counter(_CODE.findall(_FENCE.sub(" ", text))) + Counter(_FENCE.findall(text)),
-        "links": Counter(_LINK.findall(text)) + Counter(_HTML_SRC.findall(text)),
-        "headings": [len(m) for m in re.findall(r"(?m)^(#{1,6}) ", _FENCE.sub(" ", text))],
-        "comments": Counter(re.findall(r"<!--.*?-->", text)),
-    }
-
-
-def _points_to_chinese(target: str) -> bool:
-    return target.startswith(("zh/", "notebooks/zh/")) or target == str(README_ZH)
-
-
-def mismatches(english: str, chinese: str) -> list[str]:
-    """What the translation lost or changed of the English's math, code, links, headings and numbers."""
-    a, b = structure(english), structure(chinese)
-    out = []
-    for kind in ("math", "code", "links", "comments"):
-        lost = a[kind] - b[kind]
-        extra = b[kind] - a[kind]
-        if kind == "links":  # the English edition's pointers to the Chinese one become pointers back
-            lost = Counter({k: v for k, v in lost.items() if not _points_to_chinese(k)})
-        if lost:
-            out.append(f"{kind} missing: {', '.join(list(lost)[:3])[:120]}")
-        if extra and kind != "links":  # a translation may add a link (to the English original, say)
-            out.append(f"{kind} not in the English: {', '.join(list(extra)[:3])[:120]}")
-    if a["headings"] != b["headings"]:
-        out.append(f"headings {a['headings']} in the English, {b['headings']} in the translation")
-    lost = _numbers(english) - _numbers(chinese)
-    if lost:
-        out.append(f"numbers missing: {', '.join(sorted(lost))[:120]}")
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Glossary
-
-
-@dataclass
-class Term:
-    en: str
-    zh: str
-    avoid: tuple = ()
-    note: str = ""
-    pattern: re.Pattern = field(init=False, repr=False)
-
-    def __post_init__(self):
-        words = [re.escape(w) for w in self.en.split()]
-        self.pattern = re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?![\w])", re.I)
-
-
-def load_glossary(root=PROJECT_ROOT) -> list[Term]:
-    """The terminology table: English, its one Chinese rendering, renderings to avoid, a note."""
-    path = Path(root) / GLOSSARY
-    lines = [l for l in path.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")]
-    head, rows = lines[0].split("\t"), lines[1:]
-    if head[:2] != ["en", "zh"]:
-        raise ValueError(f"{path}: expected the columns en, zh, avoid, note; got {head}")
-    terms = []
-    for n, line in enumerate(rows, 2):
-        cols = line.split("\t") + ["", ""]
-        if not cols[0].strip() or not cols[1].strip():
-            raise ValueError(f"{path}:{n}: expected an English term and its Chinese rendering, got {line!r}")
-        terms.append(Term(cols[0].strip(), cols[1].strip(),
-                          tuple(a.strip() for a in cols[2].split(",") if a.strip()), cols[3].strip()))
-    return terms
-
-
-def glossary_problems(english: str, chinese: str, terms) -> list[str]:
-    """Each glossary term in the English prose needs its rendering in the translation; avoided ones never."""
-    en, zh = prose(english), prose(chinese)
-    out = []
-    for t in terms:
-        if t.pattern.search(en) and t.zh not in zh:
-            out.append(f"'{t.en}' should be rendered {t.zh}")
-        for a in t.avoid:
-            if a in zh:
-                out.append(f"{a} is not the glossary's rendering of '{t.en}' ({t.zh})")
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
 # Building
 
 
 def _twins(root) -> set[str]:
     return {p.name for p in english_notebooks(root)}
-
-
-def rewrite_links(markdown: str, twins, depth_from: Path = Path("notebooks"), depth_to: Path = ZH_NOTEBOOKS) -> str:
-    """Relative links written for ``depth_from`` made to work from ``depth_to``.
-
-    A link to a notebook by its bare name points at its Chinese twin and stays; any other relative
-    target (images, results, the README, ``../notebooks/NN.ipynb`` for the English original) is
-    re-rooted. URLs, anchors and absolute paths are left alone.
-    """
-    def fix(target: str) -> str:
-        if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", target, re.I) or target.startswith("data:"):
-            return target
-        path, sep, anchor = target.partition("#")
-        if path in twins:
-            return target
-        rel = os.path.relpath(os.path.normpath(depth_from / path), depth_to)
-        return rel.replace(os.sep, "/") + sep + anchor
-
-    out = _LINK.sub(lambda m: m.group(0).replace(m.group(1), fix(m.group(1)), 1), markdown)
-    return _HTML_SRC.sub(lambda m: m.group(0).replace(m.group(1), fix(m.group(1)), 1), out)
 
 
 def dumps_notebook(nb) -> str:
@@ -393,7 +257,7 @@ def build_notebook(path: Path, po, twins) -> str:
     for cell in zh["cells"]:
         text = "".join(cell["source"])
         if cell["cell_type"] == "markdown" and text.strip():
-            cell["source"] = rewrite_links(tr[text], twins).splitlines(keepends=True)
+            cell["source"] = join_cjk_lines(rewrite_links(tr[text], twins)).splitlines(keepends=True)
     return dumps_notebook(zh)
 
 
@@ -408,7 +272,7 @@ def build_readme(path: Path, po) -> str:
     to_twin = re.compile(r"\]\(notebooks/(" + "|".join(map(re.escape, sorted(twins))) + r")\)")
     sections: dict[str, list[str]] = {}
     for key, text in units:  # the README's links to notebooks point at their Chinese twins
-        sections.setdefault(key.rsplit("/", 1)[0], []).append(to_twin.sub(r"](notebooks/zh/\1)", tr[text]))
+        sections.setdefault(key.rsplit("/", 1)[0], []).append(join_cjk_lines(to_twin.sub(r"](notebooks/zh/\1)", tr[text])))
     return "\n\n".join("\n\n".join(blocks) for blocks in sections.values()) + "\n"
 
 
@@ -448,33 +312,40 @@ def write_all(files: dict[Path, str]) -> list[Path]:
 # The whole check (the tests and `check` share it)
 
 
+def check_source(root, source: Path, cat: Path, units, terms, twins) -> list[str]:
+    """The problems of one English file's translation: missing or fuzzy entries, lost math, code,
+    links or numbers, glossary terms, and a Chinese file that is not what the build writes."""
+    root = Path(root)
+    if not cat.is_file():
+        return [f"{cat.relative_to(root)}: no catalogue (python -m lstm_helpers.tools.translate update)"]
+    po = load_catalogue(cat)
+    problems = _missing(units, po, source)
+    tr = current(po)
+    for key, text in units:
+        if text in tr:
+            for p in mismatches(text, tr[text]) + glossary_problems(text, tr[text], terms):
+                problems.append(f"{source.name} [{key}] {p}")
+    if problems:
+        return problems
+    target = root / (ZH_NOTEBOOKS / source.name if source.suffix == ".ipynb" else README_ZH)
+    built = build_notebook(source, po, twins) if source.suffix == ".ipynb" else build_readme(source, po)
+    if not target.is_file():
+        problems.append(f"{target.relative_to(root)}: missing (python -m lstm_helpers.tools.translate build)")
+    elif target.read_text(encoding="utf-8") != built:
+        problems.append(f"{target.relative_to(root)}: not what the build writes from {source.name} and "
+                        f"{cat.name} (python -m lstm_helpers.tools.translate build)")
+    return problems
+
+
 def check(root=PROJECT_ROOT) -> list[str]:
     """Every problem of the Chinese edition, one line each; empty when it is complete and in step."""
     root = Path(root)
-    terms = load_glossary(root)
-    twins = _twins(root)
+    terms, twins = load_glossary(root), _twins(root)
     problems = []
     for source, cat, units in _sources(root):
-        if not cat.is_file():
-            problems.append(f"{cat.relative_to(root)}: no catalogue (python -m lstm_helpers.tools.translate update)")
-            continue
-        po = load_catalogue(cat)
-        problems += _missing(units, po, source)
-        tr = current(po)
-        for key, text in units:
-            if text in tr:
-                for p in mismatches(text, tr[text]) + glossary_problems(text, tr[text], terms):
-                    problems.append(f"{source.name} [{key}] {p}")
-        target = root / (ZH_NOTEBOOKS / source.name if source.suffix == ".ipynb" else README_ZH)
-        try:
-            built = build_notebook(source, po, twins) if source.suffix == ".ipynb" else build_readme(source, po)
-        except TranslationError:
-            continue  # already reported entry by entry
-        if not target.is_file():
-            problems.append(f"{target.relative_to(root)}: missing (python -m lstm_helpers.tools.translate build)")
-        elif target.read_text(encoding="utf-8") != built:
-            problems.append(f"{target.relative_to(root)}: not what the build writes "
-                            f"(python -m lstm_helpers.tools.translate build)")
+        problems += check_source(root, source, cat, units, terms, twins)
+    extra = sorted(p.name for p in (root / ZH_NOTEBOOKS).glob("*.ipynb") if p.name not in twins)
+    problems += [f"{ZH_NOTEBOOKS / name}: no English notebook of that name" for name in extra]
     return problems
 
 
