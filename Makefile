@@ -110,8 +110,10 @@ test-lowest: $(LOW_STAMP)
 	PYTHONPATH="$(CURDIR)" $(RUN_ENV) $(ISA_SSE42) $(LOW_PY) -m pytest $(PYTEST_FLAGS) --deselect tests/test_browser.py --deselect tests/test_slides.py $(EN_ONLY) tests notebooks
 
 # Re-execute every notebook in place (what the committed outputs are made with).
+# The Chinese twins copy the new outputs (make zh); a cell whose English changed needs its translation first.
 notebooks: $(STAMP)
 	$(RUN_ENV) $(PY) -m lstm_helpers.tools.notebooks execute --cell-timeout $(CELL_TIMEOUT) notebooks/*.ipynb
+	$(PY) -m lstm_helpers.tools.translate build || echo "notebooks/zh not rebuilt: translate the open entries, then make zh"
 
 images: $(STAMP)
 	$(PY) -m lstm_helpers.tools.diagrams img
