@@ -313,3 +313,22 @@ def test_hard_wrapped_chinese_lines_are_joined_without_stray_spaces():
     assert "(07_lstm_from_scratch.ipynb)搭建了完整的 LSTM 层，见[这里](a.ipynb)的说明。" in out
     assert "- 列表项的续行\n- 第二项" in out and "> 引文的第二行" in out
     assert "| 表 |\n| 格 |" in out and "```\n代码，\n继续\n```" in out and "English line\n中文行" in out
+
+
+def test_import_takes_every_block_of_a_file(scratch):
+    cat = scratch / tr.CATALOGUES / "03_forget_gate.po"
+    po = tr.load_catalogue(cat)
+    for e in po:
+        e.msgstr = ""
+    exported = tr.export_text(po, TERMS)
+    blocks = exported.count("\n--- en\n")
+    assert blocks == len(po) >= 10
+    filled = re.sub(r"--- en\n(.*?)\n--- zh\n", lambda m: m.group(0) + _fake_translation(m.group(1)) + "\n",
+                    exported, flags=re.S)
+    n, problems = tr.import_text(po, filled, TERMS)
+    assert (n, problems) == (blocks, [])
+
+
+def test_a_code_span_across_a_line_break_counts_once():
+    en = "Run `conda env create\n-f environment.yml` first."
+    assert tr.mismatches(en, "先运行 `conda env create -f environment.yml`。") == []

@@ -276,12 +276,15 @@ def build_readme(path: Path, po) -> str:
     return "\n\n".join("\n\n".join(blocks) for blocks in sections.values()) + "\n"
 
 
-def build_all(root=PROJECT_ROOT) -> dict[Path, str]:
-    """Every Chinese file the catalogues make, path -> text; one TranslationError naming all that is missing."""
+def build_all(root=PROJECT_ROOT, only=None) -> dict[Path, str]:
+    """Every Chinese file the catalogues make (or those of the English files named in ``only``),
+    path -> text; one TranslationError naming every entry that is missing."""
     root = Path(root)
     twins = _twins(root)
     out, errors = {}, []
     for source, cat, _units in _sources(root):
+        if only is not None and source.name not in only:
+            continue
         po = load_catalogue(cat)
         try:
             if source.suffix == ".ipynb":
@@ -352,7 +355,7 @@ def check(root=PROJECT_ROOT) -> list[str]:
 # ----------------------------------------------------------------------------------------------
 # Plain-text round trip for translators without a gettext tool
 
-_BLOCK = re.compile(r"^===== (.*) =====\n--- en\n(.*?)\n--- zh\n(.*?)(?=\n===== |\Z)", re.S | re.M)
+_BLOCK = re.compile(r"^===== ([^\n]*) =====\n--- en\n(.*?)\n--- zh\n(.*?)(?=\n===== |\Z)", re.S | re.M)
 
 
 def export_text(po, terms, only_open: bool = True) -> str:
@@ -412,7 +415,8 @@ def main(argv=None) -> int:
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help="project folder (default: this repository)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("update", help="make the catalogues follow the English text")
-    sub.add_parser("build", help="write notebooks/zh/*.ipynb and README.zh-CN.md")
+    bu = sub.add_parser("build", help="write notebooks/zh/*.ipynb and README.zh-CN.md")
+    bu.add_argument("notebook", nargs="*", help="only these (number or name); default: all")
     sub.add_parser("check", help="list what is missing, fuzzy, off-glossary or stale; exit 1 if anything")
     ex = sub.add_parser("export", help="untranslated and fuzzy entries of one catalogue as plain text")
     ex.add_argument("notebook")
@@ -434,7 +438,8 @@ def main(argv=None) -> int:
         return 0
     if args.cmd == "build":
         try:
-            files = build_all(root)
+            only = {_find_source(root, n)[0].name for n in args.notebook} if args.notebook else None
+            files = build_all(root, only)
         except TranslationError as exc:
             print("translate build: not written, these entries have no current translation:", file=sys.stderr)
             print(str(exc).replace("; ", "\n"), file=sys.stderr)

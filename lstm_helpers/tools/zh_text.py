@@ -23,8 +23,8 @@ README_ZH = Path("README.zh-CN.md")
 # Checks of one translation against its English
 
 
-_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
-_CODE = re.compile(r"`[^`\n]+`")
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+(?:\n[^$\n]+)?\$", re.S)  # inline math may cross one line break
+_CODE = re.compile(r"`[^`\n]+(?:\n[^`\n]+)?`")  # a code span may cross one line break
 _FENCE = re.compile(r"```.*?```", re.S)
 LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 HTML_SRC = re.compile(r"""\b(?:src|href)=["']([^"']+)["']""")
@@ -36,10 +36,12 @@ def _norm_space(s: str) -> str:
 
 
 def prose(text: str) -> str:
-    """The text with fenced code, inline code, math, HTML tags and link targets removed."""
+    """The text with fenced code, inline code, math, HTML tags and link targets removed, and the text of
+    links to the web too (the titles of papers and pages, which stay in English)."""
     t = _FENCE.sub(" ", text)
     t = _MATH.sub(" ", t)
     t = _CODE.sub(" ", t)
+    t = re.sub(r"\[[^\]\n]*\]\(https?://[^)\s]*(?:\s+\"[^\"]*\")?\)", " ", t)
     t = LINK.sub("] ", t)
     t = re.sub(r"<[^>]+>", " ", t)
     return t
@@ -54,7 +56,7 @@ def structure(text: str) -> dict:
     """What a translation must carry over unchanged: math, code, link targets, headings, notes marks."""
     return {
         "math": Counter(_norm_space(m) for m in _MATH.findall(_FENCE.sub(" ", text))),
-        "code": Counter(_CODE.findall(_FENCE.sub(" ", text))) + Counter(_FENCE.findall(text)),
+        "code": Counter(_norm_space(c) for c in _CODE.findall(_FENCE.sub(" ", text))) + Counter(_FENCE.findall(text)),
         "links": Counter(LINK.findall(text)) + Counter(HTML_SRC.findall(text)),
         "headings": [len(m) for m in re.findall(r"(?m)^(#{1,6}) ", _FENCE.sub(" ", text))],
         "comments": Counter(re.findall(r"<!--.*?-->", text)),
