@@ -332,3 +332,20 @@ def test_import_takes_every_block_of_a_file(scratch):
 def test_a_code_span_across_a_line_break_counts_once():
     en = "Run `conda env create\n-f environment.yml` first."
     assert tr.mismatches(en, "先运行 `conda env create -f environment.yml`。") == []
+
+
+@pytest.mark.parametrize("path", tr.english_notebooks(ROOT) + sorted((ROOT / tr.ZH_NOTEBOOKS).glob("*.ipynb")),
+                         ids=lambda p: ("zh-" if p.parent.name == "zh" else "en-") + p.stem[:2])
+def test_bold_and_italic_render(path):
+    """No `**` left as literal stars (CommonMark's rule bites Chinese punctuation next to Chinese text)."""
+    pytest.importorskip("mistune")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    bad = [(c.get("id"), s) for c in cells if c["cell_type"] == "markdown"
+           for s in tr.unrendered_emphasis("".join(c["source"]))]
+    assert not bad, f"{path.name}: emphasis that would render as literal stars: {bad[:5]}"
+
+
+def test_unrendered_emphasis_is_caught():
+    assert tr.unrendered_emphasis("**讲师：**运行这个单元格。")
+    assert tr.unrendered_emphasis("见**“细胞状态”**的定义。")
+    assert not tr.unrendered_emphasis("**讲师**：运行；见“**细胞状态**”的定义；$a * b$ 与 `x * y`。")

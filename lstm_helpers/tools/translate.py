@@ -29,7 +29,8 @@ from pathlib import Path
 
 from ..utils import PROJECT_ROOT, atomic_write
 from .zh_text import (GLOSSARY, HTML_SRC, LINK, README_ZH, ZH_NOTEBOOKS, Term, _norm_space,  # noqa: F401
-                      glossary_problems, join_cjk_lines, load_glossary, mismatches, prose, rewrite_links)
+                      glossary_problems, join_cjk_lines, load_glossary, mismatches, prose, rewrite_links,
+                      unrendered_emphasis)
 
 LANG = "zh_CN"
 CATALOGUES = Path("locale") / LANG           # relative to a project root

@@ -192,3 +192,19 @@ def join_cjk_lines(markdown: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def unrendered_emphasis(markdown: str) -> list[str]:
+    """Stretches where ``**`` or ``*`` would show as literal stars once the markdown is rendered.
+
+    CommonMark closes ``**`` after punctuation only before a space or more punctuation, so
+    ``**讲师：**运行`` stays literal: write ``**讲师**：运行``. Rendered with mistune (nbconvert's parser,
+    the same flanking rules as JupyterLab's); math and code are set aside first.
+    """
+    import mistune
+
+    text = _FENCE.sub(" ", markdown)
+    text = _MATH.sub("M", text)
+    text = _CODE.sub("C", text)
+    html = re.sub(r"<[^>]+>", "", mistune.create_markdown()(text))
+    return re.findall(r".{0,15}\*\*.{0,15}|.{0,15}(?<![*\\])\*(?!\*).{0,15}", html)
