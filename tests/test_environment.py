@@ -18,19 +18,36 @@ def _pyproject_requirements():
     return {Requirement(r).name.lower(): Requirement(r) for r in reqs}
 
 
-def _conda_requirements():
+def _environment_yml():
+    """environment.yml's dependencies as ({conda name: bound}, {pip name: bound}, text): the top-level list,
+    and the list under its ``- pip:`` item (read by indentation; comments and blank lines are ignored)."""
     text = (ROOT / "environment.yml").read_text()
-    deps = text.split("dependencies:", 1)[1]
-    out = {}
-    for line in deps.splitlines():
-        m = re.match(r"^\s*-\s+([A-Za-z0-9_.\-]+)\s*(.*)$", line)
-        if not m:
+    conda, pip, in_pip, top = {}, {}, False, None
+    for line in text.split("\ndependencies:\n", 1)[1].splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
-        name = m.group(1).lower()
-        if name in NOT_PACKAGES:
-            continue
-        out[CONDA_TO_PYPI.get(name, name)] = m.group(2).split("#")[0].strip()
-    return out, text
+        m = re.match(r"^(\s*)-\s+([A-Za-z0-9_.\-]+)\s*(:?)\s*(.*)$", line)
+        assert m, f"environment.yml: cannot read the dependency line {line!r}"
+        indent, name, colon, rest = len(m.group(1)), m.group(2).lower(), m.group(3), m.group(4)
+        top = indent if top is None else top
+        if indent == top:
+            in_pip = name == "pip" and colon == ":"
+            if in_pip or name in NOT_PACKAGES:
+                continue
+            conda[name] = rest.split("#")[0].strip()
+        else:
+            assert in_pip and indent > top, f"environment.yml: {line!r} is nested under something other than pip:"
+            pip[name] = rest.split("#")[0].strip()
+    return conda, pip, text
+
+
+def _conda_requirements():
+    """Every package environment.yml installs, by its PyPI name: {name: bound}, and the file's text."""
+    conda, pip, text = _environment_yml()
+    out = {CONDA_TO_PYPI.get(name, name): bound for name, bound in conda.items()}
+    both = set(out) & set(pip)
+    assert not both, f"environment.yml installs {both} both from conda and from pip"
+    return {**out, **pip}, text
 
 
 def test_pyproject_and_environment_yml_name_the_same_packages_and_bounds():
@@ -39,6 +56,14 @@ def test_pyproject_and_environment_yml_name_the_same_packages_and_bounds():
     assert set(py) == set(conda), f"only in pyproject: {set(py) - set(conda)}; only in environment.yml: {set(conda) - set(py)}"
     for name, req in py.items():
         assert str(req.specifier) == conda[name].replace(" ", ""), f"{name}: {req.specifier} vs {conda[name]}"
+
+
+def test_environment_yml_pip_subsection_names_pypi_packages():
+    """The ``pip:`` list (PyPI only: jupyterlab-slideshow) uses pip's names, and conda installs pip itself."""
+    _, pip, text = _environment_yml()
+    assert "jupyterlab-slideshow" in pip, "jupyterlab-slideshow comes from PyPI (the pip: subsection)"
+    assert not set(pip) & set(CONDA_TO_PYPI), f"pip: uses PyPI names, found conda names {set(pip) & set(CONDA_TO_PYPI)}"
+    assert re.search(r"^\s*-\s+pip\s*$", text, re.M), "a pip: subsection needs pip among the conda packages"
 
 
 def test_only_lower_bounds_for_users():
