@@ -13,9 +13,14 @@ idempotent. The rules read structure, never particular texts:
 4. any other cell continues the current slide (markdown ``-``, code ``fragment``) while the slide's estimated
    height stays within one 1280x720 screen, else it opens a new ``subslide``.
 
+A markdown cell that continues a slide (``-``) is written with no slide type at all: nbconvert reads a missing
+type as ``-``, and jupyterlab-slideshow (the live decks, 0.3.4) continues a slide only with a missing type (at
+the cost of one press of `next` that shows nothing new); a cell whose type is the string ``-`` it shows on no
+slide at all.
+
 Heights are estimated in pixels of the deck's own CSS (see slides_template/): wrapped source lines, text
 output lines, PNG heights read from the image header. A cell alone taller than the screen scrolls inside
-itself (the deck gives each cell a max-height).
+itself in the static decks (their CSS gives each cell a max-height); the live decks have no such limit.
 """
 
 from __future__ import annotations
@@ -196,14 +201,27 @@ def dumps_notebook(nb):
 
 
 def tag_notebook(nb, folder=None):
-    """Set ``metadata.slideshow.slide_type`` on every cell (in place); return how many cells changed."""
+    """Set ``metadata.slideshow.slide_type`` on every cell (in place), leaving it out where the rules say ``-``
+    (see the module docstring); return how many cells changed."""
     changed = 0
     for cell, kind in zip(nb["cells"], slide_types(nb["cells"], folder)):
         meta = cell.setdefault("metadata", {})
-        if meta.get("slideshow", {}).get("slide_type") != kind:
+        show = meta.get("slideshow", {})
+        if kind == "-":
+            if "slide_type" in show:
+                del show["slide_type"]
+                if not show:
+                    del meta["slideshow"]
+                changed += 1
+        elif show.get("slide_type") != kind:
             meta.setdefault("slideshow", {})["slide_type"] = kind
             changed += 1
     return changed
+
+
+def written_type(cell):
+    """A cell's slide type as the notebook holds it, ``-`` when there is none."""
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
 
 
 def tag_file(path, check=False):
