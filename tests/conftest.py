@@ -134,3 +134,54 @@ def char_corpus(n_chars: int):
     vocab = CharVocab(text)
     train_ids, val_ids = train_val_split(torch.from_numpy(vocab.encode(text)))
     return vocab, train_ids, val_ids
+
+
+# ---------------------------------------------------------------------------------------------------
+# JupyterLab pages shared by the browser and live-slide tests
+
+
+def lab_api(lab, path, method="GET"):
+    """Call the running JupyterLab's REST API (``lab`` as serve_lab yields it); returns the JSON, or None."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{lab['base']}{path}", method=method,
+                                 headers={"Authorization": f"token {lab['token']}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        body = resp.read()
+    return json.loads(body) if body else None
+
+
+def close_notebooks(page, tries=20):
+    """Close every open notebook tab in a JupyterLab page, discarding its changes."""
+    import re
+
+    for _ in range(tries):
+        tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=".ipynb")
+        if not tabs.count():
+            return
+        tabs.first.hover()
+        tabs.first.locator(".lm-TabBar-tabCloseIcon").click()
+        dialog = page.locator(".jp-Dialog")
+        try:
+            dialog.wait_for(timeout=2_000)
+        except Exception:
+            continue
+        dialog.locator("button", has_text=re.compile("^(Discard|Don't Save|Close)$")).first.click()
+        dialog.wait_for(state="detached", timeout=10_000)
+
+
+def shutdown_kernels(lab):
+    """Shut down every kernel session of the running JupyterLab."""
+    for session in lab_api(lab, "/api/sessions"):
+        lab_api(lab, f"/api/sessions/{session['id']}", method="DELETE")
+
+
+def open_lab_page(browser, lab, **page_args):
+    """A page on the running JupyterLab's file browser (notebooks/), collecting JS errors in ``page.js_errors``."""
+    page = browser.new_page(**page_args)
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
+    page.locator(".jp-DirListing-item").first.wait_for(timeout=90_000)
+    return page

@@ -15,11 +15,11 @@ import os
 import re
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, serve_lab, sync_playwright_or_skip
+from conftest import (CHROMIUM, CHROMIUM_ARGS, close_notebooks, open_lab_page, serve_lab, shutdown_kernels,
+                      sync_playwright_or_skip)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-8]_*.ipynb"))
@@ -45,13 +45,6 @@ JS_STATE = """() => {
 }"""
 
 
-
-
-def _api(base, token, path, method="GET"):
-    req = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        body = resp.read()
-    return json.loads(body) if body else None
 
 
 def _digest():
@@ -95,11 +88,6 @@ def lab(tmp_path_factory):
     assert _digest() == before, "the browser session wrote to the committed notebooks"
 
 
-def _shutdown_kernels(lab):
-    for session in _api(lab["base"], lab["token"], "/api/sessions"):
-        _api(lab["base"], lab["token"], f"/api/sessions/{session['id']}", method="DELETE")
-
-
 def _menu(page, *labels):
     """Choose labels[0] in the menu bar, then each next label in the (sub)menu that opens."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(labels[0])}$")).click()
@@ -127,35 +115,14 @@ def _idle(state):
 @pytest.fixture(scope="module")
 def page(browser, lab):
     """One page for all notebooks: JupyterLab loads once, each notebook is opened from its file browser."""
-    page = browser.new_page()
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
-    page.locator(".jp-DirListing-item").first.wait_for(timeout=90_000)
+    page = open_lab_page(browser, lab)
     yield page
     page.close()
 
 
-def _close_notebooks(page):
-    """Close every open notebook tab, discarding its changes (its kernel shuts down with it)."""
-    for _ in range(20):
-        tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=".ipynb")
-        if not tabs.count():
-            return
-        tabs.first.hover()
-        tabs.first.locator(".lm-TabBar-tabCloseIcon").click()
-        dialog = page.locator(".jp-Dialog")
-        try:
-            dialog.wait_for(timeout=2_000)
-        except Exception:
-            continue
-        dialog.locator("button", has_text=re.compile("^(Discard|Don't Save|Close)$")).first.click()
-        dialog.wait_for(state="detached", timeout=10_000)
-
-
 def _open(page, lab, name):
-    _close_notebooks(page)
-    _shutdown_kernels(lab)
+    close_notebooks(page)
+    shutdown_kernels(lab)
     item = page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=re.compile(
         f"^{re.escape(name)}$")))
     item.dblclick()

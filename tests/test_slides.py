@@ -17,7 +17,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import BROWSER_REQUIRED as REQUIRED, CHROMIUM, CHROMIUM_ARGS, serve_lab, sync_playwright_or_skip
+from conftest import (BROWSER_REQUIRED as REQUIRED, CHROMIUM, CHROMIUM_ARGS, close_notebooks, open_lab_page,
+                      serve_lab, shutdown_kernels, sync_playwright_or_skip)
 
 from lstm_helpers.tools import slides
 
@@ -336,11 +337,7 @@ def live_lab(tmp_path_factory):
 def live_page(chromium, live_lab):
     """One page at the lecturer's screen size for every notebook: JupyterLab loads once, each notebook is opened
     from its file browser."""
-    page = chromium.new_page(viewport={"width": slides.SCREEN_W, "height": slides.SCREEN_H})
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.goto(f"{live_lab['base']}/lab/tree/notebooks?reset&token={live_lab['token']}")
-    page.locator(".jp-DirListing-item").first.wait_for(timeout=90_000)
+    page = open_lab_page(chromium, live_lab, viewport={"width": slides.SCREEN_W, "height": slides.SCREEN_H})
     yield page
     page.close()
 
@@ -366,31 +363,12 @@ def _wait_run(page, name, done, timeout_s, what):
 
 def _close_all(page, lab):
     """Leave the deck, close every notebook tab discarding its changes, shut every kernel down."""
-    import urllib.request
-
     if page.evaluate("document.body.dataset.jpDeckMode === 'presenting'"):
         page.evaluate("document.querySelector('.jp-Deck .jp-Cell.jp-mod-active')?.focus()")
         page.keyboard.press("Escape")
         page.wait_for_function("document.body.dataset.jpDeckMode !== 'presenting'", timeout=10_000)
-    for _ in range(5):
-        tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=".ipynb")
-        if not tabs.count():
-            break
-        tabs.first.hover()
-        tabs.first.locator(".lm-TabBar-tabCloseIcon").click()
-        dialog = page.locator(".jp-Dialog")
-        try:
-            dialog.wait_for(timeout=2_000)
-        except Exception:
-            continue
-        dialog.locator("button", has_text=re.compile("^(Discard|Don't Save|Close)$")).first.click()
-        dialog.wait_for(state="detached", timeout=10_000)
-    auth = {"Authorization": f"token {lab['token']}"}
-    with urllib.request.urlopen(urllib.request.Request(f"{lab['base']}/api/sessions", headers=auth), timeout=10) as r:
-        sessions = json.loads(r.read())
-    for session in sessions:
-        urllib.request.urlopen(urllib.request.Request(f"{lab['base']}/api/sessions/{session['id']}", method="DELETE",
-                                                      headers=auth), timeout=10).close()
+    close_notebooks(page, tries=5)
+    shutdown_kernels(lab)
 
 
 def _operate(page, control):
