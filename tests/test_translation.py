@@ -20,10 +20,11 @@ import pytest
 polib = pytest.importorskip("polib")
 
 from lstm_helpers.tools import translate as tr  # noqa: E402
+from lstm_helpers.tools import zh_text as zt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = tr._sources(ROOT)
-TERMS = tr.load_glossary(ROOT)
+TERMS = zt.load_glossary(ROOT)
 TWINS = tr._twins(ROOT)
 # The seed tutorial's own terms, in the order issue 15 names them; the glossary starts with them.
 SEED_TERMS = ["细胞状态", "遗忘门", "输入门", "候选状态", "输出门", "门控单元", "隐藏状态", "长期依赖", "梯度消失",
@@ -80,7 +81,7 @@ def test_relative_links_of_the_chinese_edition_resolve(path):
                          if c["cell_type"] == "markdown")
     else:
         text = path.read_text(encoding="utf-8")
-    targets = tr.LINK.findall(text) + tr.HTML_SRC.findall(text)
+    targets = zt.LINK.findall(text) + zt.HTML_SRC.findall(text)
     local = [t.partition("#")[0] for t in targets if not re.match(r"^[a-z][a-z0-9+.-]*:|^#", t, re.I)]
     assert local, "no relative links at all?"
     broken = [t for t in local if not (path.parent / t).exists()]
@@ -126,11 +127,11 @@ def test_seed_renderings_come_from_the_seed():
 
 def test_glossary_check_catches_a_missing_and_an_avoided_rendering():
     en = "The forget gate scales the cell state; see `forget_gate` and $f_t$."
-    assert tr.glossary_problems(en, "遗忘门缩放细胞状态；见 `forget_gate` 和 $f_t$。", TERMS) == []
-    assert any("细胞状态" in p for p in tr.glossary_problems(en, "遗忘门缩放记忆；见 `forget_gate`。", TERMS))
-    assert any("忘记门" in p for p in tr.glossary_problems(en, "遗忘门（忘记门）缩放细胞状态。", TERMS))
+    assert zt.glossary_problems(en, "遗忘门缩放细胞状态；见 `forget_gate` 和 $f_t$。", TERMS) == []
+    assert any("细胞状态" in p for p in zt.glossary_problems(en, "遗忘门缩放记忆；见 `forget_gate`。", TERMS))
+    assert any("忘记门" in p for p in zt.glossary_problems(en, "遗忘门（忘记门）缩放细胞状态。", TERMS))
     # a term inside code or math does not count as prose
-    assert tr.glossary_problems("Call `cell state` here.", "在这里调用 `cell state`。", TERMS) == []
+    assert zt.glossary_problems("Call `cell state` here.", "在这里调用 `cell state`。", TERMS) == []
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -140,19 +141,19 @@ def test_glossary_check_catches_a_missing_and_an_avoided_rendering():
 def test_mismatches_name_lost_math_code_links_numbers_and_headings():
     en = "## 2. Gates\n\nWith $f_t = 1$ the gradient is 1.0 for 5 seeds; see `gates_forward` and [03](03_forget_gate.ipynb)."
     good = "## 2. 门\n\n当 $f_t = 1$ 时，梯度为 1.0，5 个种子皆然；见 `gates_forward` 和 [03](03_forget_gate.ipynb)。"
-    assert tr.mismatches(en, good) == []
-    assert any(p.startswith("math") for p in tr.mismatches(en, good.replace("$f_t = 1$", "$f_t=0$")))
-    assert any(p.startswith("code") for p in tr.mismatches(en, good.replace("`gates_forward`", "gates_forward")))
-    assert any(p.startswith("links") for p in tr.mismatches(en, good.replace("(03_forget_gate.ipynb)", "")))
-    assert any(p.startswith("numbers") for p in tr.mismatches(en, good.replace("5 个种子", "五个种子")))
-    assert any(p.startswith("headings") for p in tr.mismatches(en, good.replace("## 2.", "### 2.")))
-    assert tr.mismatches("1,000 updates", "1000 次更新") == []
+    assert zt.mismatches(en, good) == []
+    assert any(p.startswith("math") for p in zt.mismatches(en, good.replace("$f_t = 1$", "$f_t=0$")))
+    assert any(p.startswith("code") for p in zt.mismatches(en, good.replace("`gates_forward`", "gates_forward")))
+    assert any(p.startswith("links") for p in zt.mismatches(en, good.replace("(03_forget_gate.ipynb)", "")))
+    assert any(p.startswith("numbers") for p in zt.mismatches(en, good.replace("5 个种子", "五个种子")))
+    assert any(p.startswith("headings") for p in zt.mismatches(en, good.replace("## 2.", "### 2.")))
+    assert zt.mismatches("1,000 updates", "1000 次更新") == []
 
 
 def test_links_are_rerooted_for_notebooks_zh():
     md = ('![cell](../img/x.png) [next](03_forget_gate.ipynb) [guide](lecturer_guide.md) '
           '[English](../notebooks/00_start_here.ipynb) [web](https://example.org/a.png) <img src="../img/y.svg">')
-    out = tr.rewrite_links(md, {"03_forget_gate.ipynb", "00_start_here.ipynb"})
+    out = zt.rewrite_links(md, {"03_forget_gate.ipynb", "00_start_here.ipynb"})
     assert "(../../img/x.png)" in out and "(03_forget_gate.ipynb)" in out and "(../lecturer_guide.md)" in out
     assert "(../00_start_here.ipynb)" in out and "(https://example.org/a.png)" in out and 'src="../../img/y.svg"' in out
 
@@ -163,7 +164,7 @@ def test_links_are_rerooted_for_notebooks_zh():
 
 def _fake_translation(text: str) -> str:
     """A stand-in translation that keeps the English structure and adds every glossary rendering needed."""
-    need = [t.zh for t in TERMS if t.pattern.search(tr.prose(text))]
+    need = [t.zh for t in TERMS if t.pattern.search(zt.prose(text))]
     return text + "\n\n（译文）" + "、".join(need)
 
 
@@ -173,7 +174,7 @@ def scratch(tmp_path):
     (tmp_path / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "03_forget_gate.ipynb", tmp_path / "notebooks")
     (tmp_path / tr.CATALOGUES).mkdir(parents=True)
-    shutil.copy(ROOT / tr.GLOSSARY, tmp_path / tr.GLOSSARY)
+    shutil.copy(ROOT / zt.GLOSSARY, tmp_path / zt.GLOSSARY)
     source = tmp_path / "notebooks" / "03_forget_gate.ipynb"
     po = tr.load_catalogue(tmp_path / tr.CATALOGUES / "03_forget_gate.po")
     tr.update_catalogue(po, source, tr.notebook_units(source))
@@ -309,7 +310,7 @@ def test_language_pack_is_an_optional_extra_and_make_lab_zh_uses_it():
 def test_hard_wrapped_chinese_lines_are_joined_without_stray_spaces():
     md = ("前面，[07 · 从零实现](07_lstm_from_scratch.ipynb)\n搭建了完整的\nLSTM 层，见[这里](a.ipynb)\n的说明。\n\n"
           "- 列表项的\n  续行\n- 第二项\n\n> 引文的\n> 第二行\n\n| 表 |\n| 格 |\n\n```\n代码，\n继续\n```\nEnglish line\n中文行")
-    out = tr.join_cjk_lines(md)
+    out = zt.join_cjk_lines(md)
     assert "(07_lstm_from_scratch.ipynb)搭建了完整的 LSTM 层，见[这里](a.ipynb)的说明。" in out
     assert "- 列表项的续行\n- 第二项" in out and "> 引文的第二行" in out
     assert "| 表 |\n| 格 |" in out and "```\n代码，\n继续\n```" in out and "English line\n中文行" in out
@@ -331,7 +332,7 @@ def test_import_takes_every_block_of_a_file(scratch):
 
 def test_a_code_span_across_a_line_break_counts_once():
     en = "Run `conda env create\n-f environment.yml` first."
-    assert tr.mismatches(en, "先运行 `conda env create -f environment.yml`。") == []
+    assert zt.mismatches(en, "先运行 `conda env create -f environment.yml`。") == []
 
 
 @pytest.mark.parametrize("path", tr.english_notebooks(ROOT) + sorted((ROOT / tr.ZH_NOTEBOOKS).glob("*.ipynb")),
@@ -341,11 +342,11 @@ def test_bold_and_italic_render(path):
     pytest.importorskip("mistune")
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     bad = [(c.get("id"), s) for c in cells if c["cell_type"] == "markdown"
-           for s in tr.unrendered_emphasis("".join(c["source"]))]
+           for s in zt.unrendered_emphasis("".join(c["source"]))]
     assert not bad, f"{path.name}: emphasis that would render as literal stars: {bad[:5]}"
 
 
 def test_unrendered_emphasis_is_caught():
-    assert tr.unrendered_emphasis("**讲师：**运行这个单元格。")
-    assert tr.unrendered_emphasis("见**“细胞状态”**的定义。")
-    assert not tr.unrendered_emphasis("**讲师**：运行；见“**细胞状态**”的定义；$a * b$ 与 `x * y`。")
+    assert zt.unrendered_emphasis("**讲师：**运行这个单元格。")
+    assert zt.unrendered_emphasis("见**“细胞状态”**的定义。")
+    assert not zt.unrendered_emphasis("**讲师**：运行；见“**细胞状态**”的定义；$a * b$ 与 `x * y`。")

@@ -171,14 +171,19 @@ def save_results(results: dict, path) -> Path:
     return path
 
 
-def load_results(path) -> dict:
-    """Read a results file; a relative path is tried from the repository root too."""
+class MissingResults(FileNotFoundError, ValueError):
+    """A results file that is not there (a FileNotFoundError, and a ValueError about the argument)."""
+
+
+def load_results(path, command: str = "python -m lstm_helpers.tools.experiments <experiment>") -> dict:
+    """Read a results file; a relative path is tried from the repository root too. ``command`` is what a
+    missing file's message says makes it."""
     path = Path(path)
     if not path.is_file() and not path.is_absolute() and (ROOT / path).is_file():
         path = ROOT / path
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no results file here; `python -m lstm_helpers.tools.experiments "
-                                f"<experiment>` writes them")
+        raise MissingResults(f"path: expected a results file, {path} does not exist: no results file here; "
+                             f"`{command}` writes it")
     return json.loads(path.read_text())
 
 

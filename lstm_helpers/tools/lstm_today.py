@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -27,8 +26,7 @@ from torch import nn
 from .. import state_tracking as st
 from ..minlstm import MinLSTM
 from ..torch_lstm import LSTM as LoopLSTM
-from ..utils import PROJECT_ROOT
-from .experiments import save_results  # one atomic JSON writer for every results file
+from .experiments import load_results as _load_results, save_results  # one reader and one writer for results/
 
 BENCH_PATH = Path("results/lstm_today_bench.json")
 STATE_PATH = Path("results/state_tracking.json")
@@ -49,14 +47,8 @@ def _meta(command: str, settings: dict) -> dict:
 
 
 def load_results(path) -> dict:
-    """Read a results file written by this command; a relative path is tried from the repository root too."""
-    path = Path(path)
-    if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
-        path = PROJECT_ROOT / path
-    if not path.exists():
-        raise ValueError(f"path: expected a results file, {path} does not exist "
-                         f"(make it with python -m lstm_helpers.tools.lstm_today)")
-    return json.loads(path.read_text())
+    """Read a results file written by this command (the series' one results reader)."""
+    return _load_results(path, command="python -m lstm_helpers.tools.lstm_today")
 
 
 # ----------------------------------------------------------------------------------------------

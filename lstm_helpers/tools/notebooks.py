@@ -19,6 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+def dumps_notebook(nb) -> str:
+    """A notebook as nbformat writes it (indent 1, sorted keys, unicode kept, final newline)."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 IGNORE_MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP")
 IGNORE_TAGS = ("nbval-ignore-output", "nbval-skip")
 CELL_TIMEOUT_S = 300  # per cell; the slowest cell of the series takes well under a minute

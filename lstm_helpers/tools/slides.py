@@ -20,7 +20,8 @@ slide at all.
 
 Heights are estimated in pixels of the deck's own CSS (see slides_template/): wrapped source lines, text
 output lines, PNG heights read from the image header. A cell alone taller than the screen scrolls inside
-itself in the static decks (their CSS gives each cell a max-height); the live decks have no such limit.
+itself in the static decks (their CSS gives each cell a max-height) and in the live decks (the shipped
+lab-settings/overrides.json caps a cell on a live slide at the screen's height).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import struct
 import sys
 from pathlib import Path
 
+from lstm_helpers.tools.notebooks import dumps_notebook  # noqa: F401  (also slides.dumps_notebook)
 from lstm_helpers.utils import atomic_write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,11 +196,6 @@ def slide_types(cells, folder=None):
 
 # ---------------------------------------------------------------------------------------------------
 # reading and writing notebooks without touching anything but the slide types
-
-def dumps_notebook(nb):
-    """A notebook as nbformat writes it (indent 1, sorted keys, unicode kept, final newline)."""
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
 
 def tag_notebook(nb, folder=None):
     """Set ``metadata.slideshow.slide_type`` on every cell (in place), leaving it out where the rules say ``-``

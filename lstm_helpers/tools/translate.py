@@ -28,12 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..utils import PROJECT_ROOT, atomic_write
-from .zh_text import (GLOSSARY, HTML_SRC, LINK, README_ZH, ZH_NOTEBOOKS, Term, _norm_space,  # noqa: F401
-                      glossary_problems, join_cjk_lines, load_glossary, mismatches, prose, rewrite_links,
-                      unrendered_emphasis)
+from .notebooks import dumps_notebook
+from .zh_text import (CATALOGUES, LANG, README_ZH, ZH_NOTEBOOKS, _norm_space, glossary_problems, join_cjk_lines,
+                      load_glossary, mismatches, prose, rewrite_links)
 
-LANG = "zh_CN"
-CATALOGUES = Path("locale") / LANG           # relative to a project root
 README_EN = Path("README.md")
 # The README's user-facing part: the introduction (before the first "## ") and these sections.
 README_SECTIONS = ("Two commands", "The series", "Conventions", "References")
@@ -229,10 +227,6 @@ def current(po) -> dict[str, str]:
 
 def _twins(root) -> set[str]:
     return {p.name for p in english_notebooks(root)}
-
-
-def dumps_notebook(nb) -> str:
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
 def _missing(units, po, source: Path) -> list[str]:

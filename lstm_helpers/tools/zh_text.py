@@ -14,7 +14,9 @@ from pathlib import Path
 
 from ..utils import PROJECT_ROOT
 
-GLOSSARY = Path("locale") / "zh_CN" / "glossary.tsv"   # relative to a project root
+LANG = "zh_CN"
+CATALOGUES = Path("locale") / LANG           # relative to a project root
+GLOSSARY = CATALOGUES / "glossary.tsv"
 ZH_NOTEBOOKS = Path("notebooks") / "zh"
 README_ZH = Path("README.zh-CN.md")
 
