@@ -143,6 +143,29 @@ def long_lag_recall(n: int, lag: int, n_symbols: int = 4, seed: int = 0, noise: 
     return x, y.astype(np.int64)
 
 
+def variable_lag_recall(n: int, max_lag: int, min_lag: int, n_symbols: int = 4, seed: int = 0):
+    """`long_lag_recall` with noise, but each sequence has its own lag, drawn from [min_lag, max_lag].
+
+    Sequences are zero-padded after their end to ``max_lag + 1`` steps; a model reads each one at its
+    own last step (``lengths - 1``). With one fixed lag the first symbol always sits the same number
+    of steps before the read-out; here it does not. Returns x (n, max_lag + 1, n_symbols + 1) float32,
+    y (n,) int64 and the lengths (n,) int64 (lag + 1).
+    """
+    n = check_int("n", n, 1)
+    max_lag = check_int("max_lag", max_lag, 1)
+    min_lag = check_int("min_lag", min_lag, 0)
+    if min_lag > max_lag:
+        raise ValueError(f"min_lag: expected at most max_lag = {max_lag}, got {min_lag!r}")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_symbols, size=n)
+    lags = rng.integers(min_lag, max_lag + 1, size=n)
+    tokens = rng.integers(0, n_symbols, size=(n, max_lag + 1))
+    tokens[:, 0] = y
+    x = np.eye(n_symbols + 1, dtype=np.float32)[tokens]
+    x[np.arange(max_lag + 1)[None, :] > lags[:, None]] = 0.0  # nothing after a sequence's end
+    return x, y.astype(np.int64), (lags + 1).astype(np.int64)
+
+
 def store_recall(n: int, length: int, seed: int = 0):
     """Store a value when the write flag is on, output it when the read flag comes later.
 

@@ -180,3 +180,55 @@ def test_cells_match_pytorch_layers(cell):
     out, _ = layer(x)
     expected = out[:, -1] @ model.Wy[0] + model.by[0]
     torch.testing.assert_close(model(x.unsqueeze(0))[0], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_lstm_path_equals_the_step_loop():
+    """The plain LSTM runs through torch.lstm; it must compute what the Python loop (the GRU/RNN path) would."""
+    model = st.StackedRecurrent("lstm", 5, 2, 1, [0, 1, 2], forget_bias=1.0)
+    x = torch.randn(3, 4, 7, 2, generator=torch.Generator().manual_seed(0))
+    lengths = torch.tensor([[7, 3, 5, 6]] * 3)
+
+    def loop(x, lengths=None):
+        M, N, T, D = x.shape
+        xw = (torch.bmm(x.reshape(M, N * T, D), model.Wx) + model.b).reshape(M, N, T, -1).unbind(2)
+        h = c = x.new_zeros(M, N, 5)
+        for t in range(T):
+            i, f, g, o = (xw[t] + torch.bmm(h, model.Wh)).chunk(4, -1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            if lengths is not None:
+                last = h if t == 0 else torch.where((lengths == t + 1).unsqueeze(-1), h, last)
+        return torch.bmm(h if lengths is None else last, model.Wy) + model.by
+
+    assert torch.allclose(model(x), loop(x), atol=1e-6)
+    assert torch.allclose(model(x, lengths), loop(x, lengths), atol=1e-6)
+    assert torch.equal(model(x[[0, 2]], None, [0, 2]), model(x)[[0, 2]])  # a subset runs those networks alone
+
+
+def test_retire_stops_each_run_on_its_own_and_keeps_its_weights():
+    runs = st.train_stacked("lstm_fb3", "recall", 4, seeds=[0, 1], lrs=[3e-2, 1e-5], steps=300, hidden=8,
+                            batch_size=32, eval_every=20, n_val=200, n_test=200, retire=True)
+    fast = [r for r in runs if r["lr"] == 3e-2]
+    slow = [r for r in runs if r["lr"] == 1e-5]
+    assert all(r["steps"] < 300 and r["solved"] and r["val_acc"] >= 0.99 for r in fast)
+    assert all(r["steps"] == 300 and not r["solved"] for r in slow)  # still learning: the whole budget
+    assert all(r["history"]["eval_step"][-1] == r["steps"] for r in runs)  # each curve ends where its run stopped
+
+
+def test_variable_lag_recall_pads_after_each_end():
+    from lstm_helpers.data import variable_lag_recall
+
+    x, y, lengths = variable_lag_recall(50, 12, 6, seed=3)
+    assert x.shape == (50, 13, 5) and y.shape == (50,) and lengths.min() >= 7 and lengths.max() <= 13
+    assert len(set(lengths.tolist())) > 1
+    for row, L, target in zip(x, lengths, y):
+        assert row[0].argmax() == target and row[:L].sum() == L and row[L:].sum() == 0
+    with pytest.raises(ValueError, match="min_lag: expected at most max_lag"):
+        variable_lag_recall(5, 3, 4)
+
+
+def test_1997_rule_is_met_online_when_the_net_is_right():
+    """A stream of correct answers meets the 1997 rule after 2,000 sequences (batch 1), and the run stops there."""
+    runs = st.train_stacked("lstm_fb1", "adding1997", 30, seeds=[0], lrs=[1e-3], steps=50, hidden=2, batch_size=1,
+                            eval_every=25, n_val=10, n_test=10, retire=True)
+    assert runs[0]["first_solved_step"] is None and runs[0]["steps"] == 50  # 50 sequences cannot meet it

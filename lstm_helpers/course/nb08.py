@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plots import GRU_COLOR, LSTM_COLOR, RNN_COLOR, axes_or_new
 from .checking import hint, show_solution  # noqa: F401  (re-exported: the notebook imports them from here)
 from .checking import Case, CheckResult, Mistake, register_hints, run_check, solution
 
@@ -108,64 +107,6 @@ def check_count_parameters(fn) -> CheckResult:
                      hint=HINTS["count_parameters"])
 
 # -------------------------------------------------------------------------------------------------
-# Figures of this notebook only
+# Figures: notebooks 06 and 08 share them, so they live in lstm_helpers.plots
 
-SETTING_STYLES = {"rnn": dict(color=RNN_COLOR, ls=":", label="tanh RNN"),
-                  "rnn_orth": dict(color=RNN_COLOR, ls="--", label="tanh RNN, orthogonal"),
-                  "irnn": dict(color="#7f3b08", ls="-", label="IRNN (ReLU, identity)"),
-                  "lstm_fb0": dict(color=LSTM_COLOR, ls="--", label="LSTM, forget bias 0"),
-                  "lstm_fb1": dict(color=LSTM_COLOR, ls="-", label="LSTM, forget bias 1"),
-                  "gru": dict(color=GRU_COLOR, ls="-", label="GRU")}
-
-
-def plot_learning_curves(results, length, *, settings=None, ax=None, chosen_only=True, title=None):
-    """Validation loss against the number of updates, one thin line per seed, for each setting at ``length``.
-
-    Reads a results file of `tools.experiments` (runs with a team-format ``history``); only the runs
-    with the learning rate the validation set chose, unless ``chosen_only=False``.
-    """
-    ax = axes_or_new(ax, figsize=(8, 4.2))
-    settings = settings or results["settings"]["settings"]
-    for name in settings:
-        style = dict(SETTING_STYLES.get(name, dict(label=name)))
-        label = style.pop("label")
-        runs = [r for r in results["runs"] if r["setting"] == name and r["length"] == length
-                and (r["chosen"] or not chosen_only)]
-        for i, r in enumerate(runs):
-            h = r["history"]
-            ax.plot(h["eval_step"], h["eval_loss"], lw=1.3, alpha=0.75, label=None if i else f"{label} (lr {r['lr']:g})",
-                    **style)
-    ax.set_yscale("log")
-    ax.set_xlabel("updates")
-    ax.set_ylabel("validation loss (log scale)")
-    ax.set_title(title or f"Learning curves at T = {length}, every seed")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
-    return ax
-
-
-def plot_solved(rows, *, ax=None, title="Seeds solved, with 95 % Wilson intervals"):
-    """Fraction of seeds solved per setting and length, with its Wilson interval: rows from `experiments.summary`."""
-    ax = axes_or_new(ax, figsize=(8, 4.2))
-    lengths = sorted({r["length"] for r in rows})
-    names = list(dict.fromkeys(r["setting"] for r in rows))
-    width = 0.8 / max(1, len(names))
-    for j, name in enumerate(names):
-        style = SETTING_STYLES.get(name, dict(color=None, label=name))
-        for i, L in enumerate(lengths):
-            row = next((r for r in rows if r["setting"] == name and r["length"] == L), None)
-            if row is None:
-                continue
-            x = i + (j - (len(names) - 1) / 2) * width
-            frac = row["n_solved"] / row["n_seeds"]
-            ax.bar(x, frac, width=width * 0.9, color=style["color"], alpha=0.35 if style.get("ls") != "-" else 0.7,
-                   label=style["label"] if i == 0 else None, hatch="//" if style.get("ls") == "--" else None)
-            ax.errorbar(x, frac, yerr=[[frac - row["ci_low"]], [row["ci_high"] - frac]], color="k", lw=1, capsize=2)
-    ax.set_xticks(range(len(lengths)))
-    ax.set_xticklabels([f"T = {L}" for L in lengths])
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("fraction of seeds solved")
-    ax.set_title(title)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.grid(True, axis="y", alpha=0.3)
-    return ax
+from ..plots import SETTING_STYLES, plot_learning_curves, plot_solved  # noqa: E402,F401  (re-exported)

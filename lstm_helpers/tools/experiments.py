@@ -3,16 +3,18 @@
 Every results file is written by one command and records that command, its settings, the library
 versions and the date (atomic writes, saved after every setting, ``"complete": true`` at the end):
 
-    python -m lstm_helpers.tools.experiments sweep        # results/longrange.json  (adding problem)
-    python -m lstm_helpers.tools.experiments recall       # results/recall.json     (notebook 01's task)
-    python -m lstm_helpers.tools.experiments card         # results/adding1997.json (the 1997 definition)
-    python -m lstm_helpers.tools.experiments card16       # results/adding1997_h16.json (the same, 16 units)
-    python -m lstm_helpers.tools.experiments ablations    # results/ablations.json  (Greff et al.'s variants)
-    python -m lstm_helpers.tools.experiments budget       # results/budget.json     (T = 100, three times the updates)
+    python -m lstm_helpers.tools.experiments sweep --jobs 2   # results/longrange.json (adding problem, T = 50-400)
+    python -m lstm_helpers.tools.experiments recall           # results/recall.json    (notebook 01's task, forget bias 0/1/3)
+    python -m lstm_helpers.tools.experiments recall_var       # results/recall_var.json (the same, each lag its own length)
+    python -m lstm_helpers.tools.experiments card16           # results/adding1997_h16.json (the 1997 definition, online)
+    python -m lstm_helpers.tools.experiments card             # results/adding1997.json (the same, 4 units)
+    python -m lstm_helpers.tools.experiments ablations        # results/ablations.json (Greff et al.'s variants)
 
-Each (setting, length) trains every seed x learning rate at once (`seqtrain.train_stacked`). The
-learning rate of a setting is chosen on the validation set (`seqtrain.select_lr`); the test set
-only reports the chosen runs.
+Each (setting, length) trains every seed x learning rate at once (`seqtrain.train_stacked`); with
+``retire`` each run stops on its own once it is past the success line on validation, so a budget is
+an upper bound that only runs which have not learned use up. The learning rate of a setting is chosen
+on the validation set (`seqtrain.select_lr`); the test set only reports the chosen runs. `--resume`
+continues an unfinished file. `lstm_helpers.results` reads the files.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import numpy as np
 import torch
 
 from .. import seqtrain as st
+from ..results import (MissingResults, chosen_runs, format_summary, load_results, solved_count,  # noqa: F401
+                       summary)
 from ..utils import PROJECT_ROOT, atomic_write
 
 ROOT = PROJECT_ROOT
@@ -56,21 +60,36 @@ class Config:
     n_test: int = 1000
     threads: int = 1
     notes: dict = field(default_factory=dict)
+    steps_by_length: dict = field(default_factory=dict)  # {str(length): updates}; a length not listed gets `steps`
+    retire: bool = False  # each run stops on its own once past the line (seqtrain.train_stacked)
 
+    def budget(self, length: int) -> int:
+        """The most updates a run at ``length`` gets."""
+        return int(self.steps_by_length.get(str(length), self.steps))
+
+
+LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2)  # every setting of an experiment gets the whole grid
+RECALL_SETTINGS = ("rnn_orth", "irnn", "lstm_fb0", "lstm_fb1", "lstm_fb3", "gru")
+CARD_NOTES = {"criterion": st.TASKS["adding1997"][3],
+              "updates": "online, as in 1997: one sequence per update (batch_size 1)"}
 
 EXPERIMENTS = {
-    "sweep": ("results/longrange.json", Config()),
-    "recall": ("results/recall.json", Config(task="recall", lengths=(20, 60), steps=600, batch_size=64)),
+    "sweep": ("results/longrange.json", Config(lengths=(50, 100, 200, 400), lrs=LR_GRID, eval_every=100, retire=True,
+                                               steps_by_length={"50": 3000, "100": 4000, "200": 6000,
+                                                                "400": 10000})),
+    "recall": ("results/recall.json", Config(task="recall", lengths=(20, 60), settings=RECALL_SETTINGS, lrs=LR_GRID,
+                                             steps=4000, batch_size=64, eval_every=50, retire=True)),
+    "recall_var": ("results/recall_var.json", Config(task="recall_var", lengths=(20, 60),
+                                                     settings=("rnn_orth", "irnn", "lstm_fb3"), lrs=LR_GRID,
+                                                     steps=4000, batch_size=64, eval_every=50, retire=True)),
     "card": ("results/adding1997.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
-                                              lstm_hidden=4, steps=3000, batch_size=32, n_test=2560, eval_every=100,
-                                              notes={"criterion": st.TASKS["adding1997"][3]})),
+                                              lstm_hidden=4, lrs=(1e-3, 3e-3), steps=100_000, batch_size=1,
+                                              n_test=2560, eval_every=5000, retire=True, notes=CARD_NOTES)),
     "card16": ("results/adding1997_h16.json", Config(task="adding1997", lengths=(100,), settings=("lstm_fb1",),
-                                                     lrs=(1e-2,), steps=2000, n_test=2560, eval_every=100,
-                                                     notes={"criterion": st.TASKS["adding1997"][3]})),
-    "budget": ("results/budget.json", Config(lengths=(100,), settings=("rnn_orth", "lstm_fb0", "lstm_fb1"), lrs=(1e-2,),
-                                             steps=3000, eval_every=100)),
-    "ablations": ("results/ablations.json", Config(lengths=(50,), settings=ABLATION_SETTINGS, lrs=(1e-2,),
-                                                     steps=1000)),
+                                                     lrs=(1e-3, 3e-3), steps=100_000, batch_size=1, n_test=2560,
+                                                     eval_every=5000, retire=True, notes=CARD_NOTES)),
+    "ablations": ("results/ablations.json", Config(lengths=(50,), settings=ABLATION_SETTINGS, lrs=LR_GRID,
+                                                     steps=3000, eval_every=50, retire=True)),
 }
 
 
@@ -94,21 +113,24 @@ def _meta(cfg: Config, name: str, command: str) -> dict:
 def _train_one(cfg: Config, setting: str, length: int, hidden: int) -> tuple[list[dict], float]:
     """One (setting, length): every seed x learning rate, each run marked ``chosen`` or not."""
     torch.set_num_threads(cfg.threads)
-    t0 = time.perf_counter()
-    runs = st.train_stacked(setting, cfg.task, length, seeds=cfg.seeds, lrs=cfg.lrs, steps=cfg.steps,
+    t0 = time.process_time()
+    runs = st.train_stacked(setting, cfg.task, length, seeds=cfg.seeds, lrs=cfg.lrs, steps=cfg.budget(length),
                             hidden=hidden, batch_size=cfg.batch_size, max_norm=cfg.max_norm,
-                            eval_every=cfg.eval_every, n_val=cfg.n_val, n_test=cfg.n_test)
+                            eval_every=cfg.eval_every, n_val=cfg.n_val, n_test=cfg.n_test, retire=cfg.retire,
+                            stop_when_all_solved=not cfg.retire)
     lr = st.select_lr(runs)
     for r in runs:
         r["chosen"] = r["lr"] == lr
-    return runs, time.perf_counter() - t0
+    return runs, time.process_time() - t0  # CPU seconds of this process
 
 
-def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bool = False, jobs: int = 1) -> dict:
+def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bool = False, jobs: int = 1,
+        resume: bool = False) -> dict:
     """Train every (setting, length) of ``cfg``; choose each one's learning rate on validation; save as it goes.
 
     ``jobs`` > 1 trains that many (setting, length) pairs at once in separate processes; the
-    results are the same, in the same order, as with one.
+    results are the same, in the same order, as with one. ``resume`` keeps the (setting, length)
+    pairs an unfinished ``out_path`` of the same settings already holds and trains only the rest.
     """
     for s in cfg.settings:
         if s not in st.SETTINGS:
@@ -124,9 +146,19 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
         out.update(complete=False, hidden_sizes=hidden, runs=[], chosen_lr={})
         order = [(setting, length) for length in cfg.lengths for setting in cfg.settings]
         done = {}
+        cpu_s = {}
+        if resume and out_path is not None and Path(out_path).is_file():
+            old = json.loads(Path(out_path).read_text())
+            if old.get("settings") == json.loads(json.dumps(out["settings"])):
+                for r in old["runs"]:
+                    done.setdefault((r["setting"], r["length"]), []).append(r)
+                cpu_s.update({tuple(k.split("@")): v for k, v in old.get("cpu_s", {}).items()})
+                cpu_s = {(s, int(L)): v for (s, L), v in cpu_s.items()}
 
         def record(key, runs, seconds):
             done[key] = runs
+            cpu_s[key] = round(seconds, 1)
+            out["cpu_s"] = {f"{s}@{L}": cpu_s[(s, L)] for s, L in order if (s, L) in cpu_s}
             out["runs"] = [r for k in order if k in done for r in done[k]]
             out["chosen_lr"] = {f"{s}@{L}": next(r["lr"] for r in done[(s, L)] if r["chosen"])
                                 for s, L in order if (s, L) in done}
@@ -138,15 +170,18 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
             if out_path is not None:
                 save_results(out, out_path)
 
+        todo = [key for key in order if key not in done]
+        if done:
+            out["runs"] = [r for k in order if k in done for r in done[k]]
         if jobs == 1:
-            for key in order:
+            for key in todo:
                 record(key, *_train_one(cfg, key[0], key[1], hidden[key[0]]))
         else:
             import concurrent.futures as cf
             import multiprocessing as mp
 
             with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
-                futures = {pool.submit(_train_one, cfg, s, L, hidden[s]): (s, L) for s, L in order}
+                futures = {pool.submit(_train_one, cfg, s, L, hidden[s]): (s, L) for s, L in todo}
                 for fut in cf.as_completed(futures):
                     record(futures[fut], *fut.result())
         out["complete"] = True
@@ -159,7 +194,7 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
 
 
 # ----------------------------------------------------------------------------------------------
-# Results files and what the notebooks read from them
+# Writing results files (lstm_helpers.results reads them)
 
 
 def save_results(results: dict, path) -> Path:
@@ -169,65 +204,6 @@ def save_results(results: dict, path) -> Path:
         json.dump(results, fh, indent=1)
         fh.write("\n")
     return path
-
-
-class MissingResults(FileNotFoundError, ValueError):
-    """A results file that is not there (a FileNotFoundError, and a ValueError about the argument)."""
-
-
-def load_results(path, command: str = "python -m lstm_helpers.tools.experiments <experiment>") -> dict:
-    """Read a results file; a relative path is tried from the repository root too. ``command`` is what a
-    missing file's message says makes it."""
-    path = Path(path)
-    if not path.is_file() and not path.is_absolute() and (ROOT / path).is_file():
-        path = ROOT / path
-    if not path.is_file():
-        raise MissingResults(f"path: expected a results file, {path} does not exist: no results file here; "
-                             f"`{command}` writes it")
-    return json.loads(path.read_text())
-
-
-def chosen_runs(results: dict, setting: str, length: int) -> list[dict]:
-    """The runs of ``setting`` at ``length`` with the learning rate the validation set chose (one per seed)."""
-    return [r for r in results["runs"] if r["setting"] == setting and r["length"] == length and r["chosen"]]
-
-
-def summary(results: dict) -> list[dict]:
-    """One row per (setting, length): chosen lr, seeds solved with a 95 % Wilson interval, median updates to solve."""
-    s = results["settings"]
-    rows = []
-    for length in s["lengths"]:
-        for setting in s["settings"]:
-            runs = chosen_runs(results, setting, length)
-            if not runs:
-                continue
-            k, n = sum(r["solved"] for r in runs), len(runs)
-            lo, hi = st.wilson_interval(k, n)
-            first = [r["first_solved_step"] for r in runs if r["first_solved_step"] is not None]
-            rows.append({"setting": setting, "length": length, "lr": runs[0]["lr"], "hidden": runs[0]["hidden"],
-                         "n_params": runs[0]["n_params"], "n_solved": k, "n_seeds": n, "ci_low": lo, "ci_high": hi,
-                         "median_test_loss": float(np.median([r["test_loss"] for r in runs])),
-                         "median_test_acc": float(np.median([r["test_acc"] for r in runs])),
-                         "median_first_solved": float(np.median(first)) if first else None,
-                         "any_lr_solved": sum(r["solved"] for r in results["runs"]
-                                              if r["setting"] == setting and r["length"] == length)})
-    return rows
-
-
-def solved_count(results: dict, setting: str, length: int) -> int:
-    """Seeds of ``setting`` at ``length`` that passed the success line with the chosen learning rate."""
-    return sum(r["solved"] for r in chosen_runs(results, setting, length))
-
-
-def format_summary(results: dict) -> str:
-    """The summary as a fixed-width table (the notebooks print it)."""
-    lines = [f"{'setting':>20s} {'T':>4s} {'params':>6s} {'lr':>6s} {'solved':>7s} {'95% CI':>12s} "
-             f"{'median updates':>15s}"]
-    for r in summary(results):
-        med = "-" if r["median_first_solved"] is None else f"{r['median_first_solved']:.0f}"
-        lines.append(f"{r['setting']:>20s} {r['length']:4d} {r['n_params']:6d} {r['lr']:6g} "
-                     f"{r['n_solved']:>4d}/{r['n_seeds']} {r['ci_low']:5.2f}-{r['ci_high']:4.2f} {med:>15s}")
-    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -244,6 +220,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, help="torch threads (default 1)")
     parser.add_argument("--jobs", type=int, default=1, help="train this many settings at once (processes)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="keep what an unfinished results file holds")
     args = parser.parse_args(argv)
     default_out, cfg = EXPERIMENTS[args.experiment]
     changes = {k: v for k, v in (("steps", args.steps), ("threads", args.threads)) if v is not None}
@@ -254,7 +231,8 @@ def main(argv=None):
     cfg = Config(**{**asdict(cfg), **changes})
     out = args.out or str(ROOT / default_out)
     command = "python -m lstm_helpers.tools.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
-    results = run(args.experiment, cfg, out_path=out, command=command, verbose=not args.quiet, jobs=args.jobs)
+    results = run(args.experiment, cfg, out_path=out, command=command, verbose=not args.quiet, jobs=args.jobs,
+                  resume=args.resume)
     print(f"wrote {out} ({results['wall_time_s']:.0f} s)")
     return 0
 
