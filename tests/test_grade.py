@@ -27,6 +27,7 @@ PASS_OUTPUT = {"output_type": "stream", "name": "stdout", "text": [f"{checking.P
 def _submission(tmp_path, name="03_forget_gate.ipynb", *, replace=None, drop=(), append=(), insert_before=None):
     """Notebook 03 with cells rewritten: ``replace`` maps cell id -> new source, ``drop`` lists ids to delete,
     ``append`` adds code cells at the end, ``insert_before`` maps a cell id -> sources of new cells put before it."""
+    tmp_path.mkdir(exist_ok=True)
     nb = json.loads(COMMITTED.read_text(encoding="utf-8"))
     cells = []
     for cell in nb["cells"]:
@@ -77,6 +78,20 @@ def test_a_correct_submission_passes_and_an_unfinished_one_gets_the_hint(tmp_pat
     rows = _grade(_submission(tmp_path))  # as shipped: both exercises unfinished
     assert [r["status"] for r in rows.values()] == ["unfinished", "unfinished"]
     assert checking.first_hint("memory_after") in rows["memory_after"]["detail"]
+
+
+def test_every_notebook_of_the_series_grades_unfinished_as_shipped_and_full_marks_when_solved(tmp_path):
+    jobs = []
+    for nn in grade.gradable_numbers():
+        committed = grade.committed_notebooks()[nn]
+        solved = tmp_path / f"solved_{committed.name}"
+        solved.write_text(json.dumps(grade._solved_copy(json.loads(committed.read_text(encoding="utf-8")), nn)))
+        jobs += [(committed, nn), (solved, nn)]
+    rows = grade.grade_all(jobs, jobs=2)
+    shipped = [r for r in rows if not r["submission"].startswith(str(tmp_path))]
+    assert {r["status"] for r in shipped} == {"unfinished"}, [r for r in shipped if r["status"] != "unfinished"]
+    assert all(r["passed"] for r in rows if r["submission"].startswith(str(tmp_path)))
+    assert len(shipped) == sum(len(grade.series_exercises(nn)) for nn in grade.gradable_numbers())
 
 
 def test_a_deleted_checker_cell_or_exercise_cell_still_counts_against_the_total(tmp_path):
@@ -206,8 +221,6 @@ def test_only_the_statements_the_exercise_needs_are_planned(tmp_path):
 # The command: many submissions, a table, CSV, bad input
 
 def test_command_grades_in_parallel_prints_a_table_and_writes_csv(tmp_path, capsys):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
     solved = _submission(tmp_path / "a", replace=SOLVED)
     unsolved = _submission(tmp_path / "b", "bob_03_forget_gate.ipynb", replace={BIAS: SOLVED_BIAS})
     before = {p: p.read_bytes() for p in (solved, unsolved)}
@@ -274,3 +287,14 @@ def test_anonymous_submissions_are_graded_with_notebook(tmp_path, capsys):
     path = _submission(tmp_path, "alice.ipynb", replace=SOLVED)
     assert grade.main([str(path), "--notebook", "3", "--jobs", "1"]) == 0
     assert "2 / 2" in capsys.readouterr().out
+
+
+def test_a_submission_that_kills_its_worker_costs_only_itself(tmp_path):
+    killer = "import os\nimport signal\n\n\ndef memory_after(f, k, c0):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+    paths = [_submission(tmp_path / name, replace=SOLVED) for name in ("a", "c")]
+    paths.insert(1, _submission(tmp_path / "b", replace={MEMORY: killer, BIAS: SOLVED_BIAS}))
+    rows = grade.grade_all([(p, "03") for p in paths], jobs=2)
+    by = {(r["submission"].split("/")[-2], r["exercise"]): r for r in rows}
+    assert by["a", "memory_after"]["passed"] and by["c", "forget_bias_for"]["passed"]
+    assert not by["b", "memory_after"]["passed"] and not by["b", "forget_bias_for"]["passed"]
+    assert "killed" in by["b", "memory_after"]["detail"]

@@ -573,6 +573,7 @@ def grade_exercise(cells: list, exercise: Exercise, *, timeout: float = EXERCISE
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child ends with os._exit; coverage never sees it)
         parent.close()
+        os.setsid()  # its own process group: a learner's kill(0, ...) reaches only the child
         _child(child, cells, plan, target, exercise.function)
     child.close()
     running = target.index
@@ -734,12 +735,32 @@ def grade_all(jobs_in, *, jobs: int | None = None, timeout: float = SUBMISSION_T
     _warm()
     if jobs == 1 or len(work) == 1:
         return [row for job in work for row in _grade_job(job)]
+    results = _pooled(work, jobs)
+    lost = [k for k in range(len(work)) if k not in results]
+    for k in lost:  # a worker died (a learner's code killed it): the rest again, each in a pool of its own
+        results.update({k: rows for rows in _pooled([work[k]], 1).values()})
+        if k not in results:
+            path, number = work[k][:2]
+            results[k] = [dict(_row(e, "error", detail="the grader's worker process was killed while grading "
+                                                        "this submission"), submission=path)
+                          for e in series_exercises(number)]
+    return [row for k in range(len(work)) for row in results[k]]
+
+
+def _pooled(work, jobs) -> dict:
+    """{index: rows} for the jobs a process pool finished; the others are missing when a worker died."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
+    done = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=multiprocessing.get_context("fork"),
                              initializer=_worker_init) as pool:
-        return [row for rows in pool.map(_grade_job, work, chunksize=1) for row in rows]
+        futures = {pool.submit(_grade_job, job): k for k, job in enumerate(work)}
+        for future, k in futures.items():
+            with contextlib.suppress(BrokenProcessPool):
+                done[k] = future.result()
+    return done
 
 
 # -------------------------------------------------------------------------------------------------
@@ -773,6 +794,9 @@ def table(rows) -> str:
         if problems:
             out.append("not passed:")
             out.extend(problems)
+    if out:
+        out += ["", "ok passed, wrong a wrong result, todo not written yet, crash raised an exception, "
+                    "missing no cell defines it, time over the time limit, error did not run"]
     return "\n".join(out)
 
 
