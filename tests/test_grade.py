@@ -258,16 +258,19 @@ def test_bad_input_gets_one_line_naming_the_argument_before_any_work(tmp_path, c
     thirteen = tmp_path / "13_extra.ipynb"
     thirteen.write_text(good.read_text())
     argv, said = {
-        "missing": ([str(good), str(tmp_path / "nope.ipynb")], "nope.ipynb: expected an existing .ipynb file, got no such file"),
+        "missing": ([str(good), str(tmp_path / "nope.ipynb")],
+                    "nope.ipynb: expected an existing .ipynb file, got no such file"),
         "folder": ([str(tmp_path)], "expected an .ipynb file, got a folder"),
         "text": ([str(text)], "notes.ipynb: expected a Jupyter notebook (JSON), got a file that is not JSON"),
-        "no cells": ([str(cellless)], "03_empty.ipynb: expected a Jupyter notebook (a JSON object with a 'cells' list)"),
+        "no cells": ([str(cellless)],
+                     "03_empty.ipynb: expected a Jupyter notebook (a JSON object with a 'cells' list)"),
         "no number": ([str(anonymous)], "alice.ipynb: expected a file name that says the notebook"),
         "unknown number": ([str(thirteen)], "13_extra.ipynb: expected a submission of a notebook with exercises (01,"),
         "bad --notebook": ([str(good), "--notebook", "13"], "--notebook: expected the number of a notebook with "
                                                              "exercises (01,"),
         "bad --jobs": ([str(good), "--jobs", "0"], "--jobs: expected a positive int, got '0'"),
-        "csv folder": ([str(good), "--csv", str(tmp_path / "no" / "g.csv")], "--csv: expected a file in an existing folder"),
+        "csv folder": ([str(good), "--csv", str(tmp_path / "no" / "g.csv")],
+                       "--csv: expected a file in an existing folder"),
     }[case]
     monkeypatch.setattr(grade, "grade_all", lambda *a, **k: pytest.fail("graded despite bad input"))
     if case == "bad --jobs":  # argparse's own message for a bad type
@@ -298,3 +301,13 @@ def test_a_submission_that_kills_its_worker_costs_only_itself(tmp_path):
     assert by["a", "memory_after"]["passed"] and by["c", "forget_bias_for"]["passed"]
     assert not by["b", "memory_after"]["passed"] and not by["b", "forget_bias_for"]["passed"]
     assert "killed" in by["b", "memory_after"]["detail"]
+
+
+def test_the_plan_keeps_in_place_changes_of_the_values_it_needs(tmp_path):
+    data = "W = np.zeros(3)\nfor j in range(3):\n    W[j] = j + 1.0\nUNUSED = 1 / 0\n"
+    memory = "def memory_after(f, k, c0):\n    return c0 * f ** k * W[0]  # W[0] is 1 after the loop\n"
+    path = _submission(tmp_path, replace={MEMORY: memory}, insert_before={MEMORY: [data]})
+    cells = grade.read_cells(json.loads(path.read_text()))
+    planned = [grade.ast.unparse(s) for _, s in grade.plan_statements(cells, next(c for c in cells if c.id == MEMORY))]
+    assert planned == ["import numpy as np", "W = np.zeros(3)", "for j in range(3):\n    W[j] = j + 1.0"]
+    assert _grade(path)["memory_after"]["passed"]

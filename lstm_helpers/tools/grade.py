@@ -205,12 +205,15 @@ def _cell_bindings(source: str) -> set:
 
 
 def _mutated_names(stmt) -> set:
-    """Names whose object a top-level statement changes in place (``x[...] = v``, ``x.a = v``, ``x += v``)."""
+    """Names whose object a top-level statement changes in place (``x[...] = v``, ``x.a += v``), loops included."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        return set()
     targets = []
-    if isinstance(stmt, ast.Assign):
-        targets = [t for t in stmt.targets if isinstance(t, (ast.Subscript, ast.Attribute))]
-    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and isinstance(stmt.target, (ast.Subscript, ast.Attribute)):
-        targets = [stmt.target]
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Assign):
+            targets += [t for t in node.targets if isinstance(t, (ast.Subscript, ast.Attribute))]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, (ast.Subscript, ast.Attribute)):
+            targets.append(node.target)
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
@@ -239,15 +242,13 @@ def plan_statements(cells: list, target: Cell) -> list:
     place. Returns ``(cell, statement)`` pairs in notebook order; ``target`` itself is not included."""
     earlier = [(c, k, s) for c in cells if c.index < target.index and c.body for k, s in enumerate(c.body)]
     bindings = [(c.index, k, _bound_names(s)) for c, k, s in earlier]
-    chosen, needed = set(), set()
-
-    queue = []
+    chosen, needed, queue = set(), {}, []  # needed: name -> position of its earliest planned binding
 
     def need(names, before):
         for name in names:
             hits = [(ci, k) for ci, k, bound in bindings if name in bound and (ci, k) < before]
             if hits:
-                needed.add(name)
+                needed[name] = min(needed.get(name, hits[-1]), hits[-1])
                 if hits[-1] not in chosen:
                     chosen.add(hits[-1])
                     queue.append(hits[-1])
@@ -267,7 +268,7 @@ def plan_statements(cells: list, target: Cell) -> list:
             need(now | later, pos)
         grew = False  # a statement that changes a needed object in place (W[0] = 1) belongs to it
         for (ci, k), stmt in by_pos.items():
-            if (ci, k) not in chosen and _mutated_names(stmt) & needed:
+            if (ci, k) not in chosen and any(needed.get(n, (ci, k)) < (ci, k) for n in _mutated_names(stmt)):
                 chosen.add((ci, k))
                 queue.append((ci, k))
                 grew = True
