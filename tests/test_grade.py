@@ -178,6 +178,10 @@ def test_a_crash_names_the_learners_cell_and_line(tmp_path):
     assert row["status"] == "crash"
     assert "raised ValueError: boom (line 3: raise ValueError('boom'))" in row["detail"]
     assert row["failed_cell"] == f"cell 24 (id {MEMORY}), line 3: ValueError: boom"
+    inside_numpy = "def memory_after(f, k, c0):\n    return np.reshape(c0 * f ** k, (7, 7))\n"
+    row = _grade(_submission(tmp_path, replace={MEMORY: inside_numpy}))["memory_after"]
+    assert row["status"] == "crash" and "raised ValueError: cannot reshape" in row["detail"]
+    assert row["failed_cell"].startswith(f"cell 24 (id {MEMORY}), line 2: ValueError: cannot reshape")
 
 
 def test_a_syntax_error_in_the_exercise_cell_is_named(tmp_path):

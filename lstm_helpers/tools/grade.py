@@ -212,7 +212,8 @@ def _mutated_names(stmt) -> set:
     for node in ast.walk(stmt):
         if isinstance(node, ast.Assign):
             targets += [t for t in node.targets if isinstance(t, (ast.Subscript, ast.Attribute))]
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, (ast.Subscript, ast.Attribute)):
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target,
+                                                                            (ast.Subscript, ast.Attribute)):
             targets.append(node.target)
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
@@ -399,18 +400,19 @@ def _recv(sock, deadline=None, trusted=False):
 
 
 def _where(exc, cells) -> tuple:
-    """(cell index or None, line number, line text) of the last frame of a traceback, as `crashed` shows it."""
+    """Where an exception came from: (cell index, line) of its last frame in a cell (None, 0 if none), and
+    (line number, line text) of its very last frame, which is what `checking.crashed` quotes."""
     frames = traceback.extract_tb(exc.__traceback__)
+    in_cells = [(int(m.group(1)), f.lineno or 0) for f in frames if (m := re.fullmatch(r"<cell (\d+)>", f.filename))]
+    index, line = in_cells[-1] if in_cells else (None, 0)
     if not frames:
-        return None, 0, ""
-    frame = frames[-1]
-    m = re.fullmatch(r"<cell (\d+)>", frame.filename)
-    if m:
-        index = int(m.group(1))
+        return index, line, 0, ""
+    last = frames[-1]
+    text = (last.line or "").strip()
+    if re.fullmatch(r"<cell (\d+)>", last.filename):  # linecache does not know cells: read the source
         lines = next((c.source for c in cells if c.index == index), "").splitlines()
-        text = lines[frame.lineno - 1].strip() if 0 < frame.lineno <= len(lines) else ""
-        return index, frame.lineno, text
-    return None, frame.lineno or 0, (frame.line or "").strip()
+        text = lines[last.lineno - 1].strip() if 0 < last.lineno <= len(lines) else ""
+    return index, line, last.lineno or 0, text
 
 
 def _one_line(exc) -> str:
@@ -418,9 +420,11 @@ def _one_line(exc) -> str:
     return f"{type(exc).__name__}: {lines[0][:200] if lines else ''}".rstrip(": ")
 
 
-def _child(sock, cells, plan, target, function):
+def _child(sock, other, cells, plan, target, function):
     """In the forked child: run the planned statements and the exercise cell, then answer calls. Never returns."""
     try:
+        other.close()
+        os.setsid()  # its own session and process group: a learner's kill(0, ...) reaches only the child
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
@@ -443,7 +447,7 @@ def _child(sock, cells, plan, target, function):
             try:
                 exec(compile(ast.Module(body=[stmt], type_ignores=[]), f"<cell {cell.index}>", "exec"), ns)
             except BaseException as exc:  # the learner's error is data here: record it and go on
-                index, line, _ = _where(exc, cells)
+                index, line, _, _ = _where(exc, cells)
                 failures.append((cell.index if index is None else index, line, _one_line(exc)))
         fn = ns.get(function)
         _send(sock, ("ready", failures, callable(fn)))
@@ -457,9 +461,8 @@ def _child(sock, cells, plan, target, function):
                 after = [_encode(a) if hasattr(a, "shape") else None for a in args]
                 reply = ("ok", _encode(out), after)
             except BaseException as exc:
-                index, line, text = _where(exc, cells)
                 lines = [ln for ln in str(exc).splitlines() if ln.strip()]
-                reply = ("raise", type(exc).__name__, (lines[0] if lines else "")[:300], index, line, text)
+                reply = ("raise", type(exc).__name__, (lines[0] if lines else "")[:300], *_where(exc, cells))
             _send(sock, reply)
     finally:
         os._exit(0)
@@ -489,11 +492,19 @@ def _learner_exception(type_name, message, line, text, filename):
         exc = type(type_name if type_name.isidentifier() else "Error", (Exception,), {})(message)
     line = max(int(line), 1)
     linecache.cache[filename] = (len(text), None, ["\n"] * (line - 1) + [text + "\n"], filename)
-    try:  # a traceback whose last frame is the learner's line, so the message quotes it
+    try:  # a traceback whose last frame is the learner's line, so the message quotes it (until `_forget_lines`)
         exec(compile("\n" * (line - 1) + "raise __exc", filename, "exec"), {"__exc": exc})
     except Exception as raised:
         return raised
     return exc
+
+
+def _forget_lines():
+    """Drop the learner's lines that `_learner_exception` lent to linecache."""
+    import linecache
+
+    for name in [n for n in linecache.cache if n.startswith("<submission cell ")]:
+        linecache.cache.pop(name, None)
 
 
 class _Remote:
@@ -523,14 +534,14 @@ class _Remote:
                 return _decode(reply[1])
             except Exception:
                 raise _ChildGone() from None
-        if reply[0] == "raise" and len(reply) == 6:
-            type_name, message, index, line, text = (str(reply[1]), str(reply[2]), reply[3], reply[4], str(reply[5]))
-            self.crash = (index if isinstance(index, int) else None, line if isinstance(line, int) else 0,
-                          f"{type_name}: {message}".rstrip(": "))
+        if reply[0] == "raise" and len(reply) == 7:
+            type_name, message, index, line, last_line, text = (str(reply[1]), str(reply[2]), *reply[3:6],
+                                                                 str(reply[6]))
+            index, line, last_line = (v if type(v) is int else None for v in (index, line, last_line))
+            self.crash = (index, line or 0, f"{type_name}: {message}".rstrip(": "))
             if type_name == "NotImplementedError":
                 raise NotImplementedError(message)
-            filename = f"<cell {index}>" if isinstance(index, int) else "<learner code>"
-            raise _learner_exception(type_name, message, self.crash[1], text, filename)
+            raise _learner_exception(type_name, message, last_line or 1, text, f"<submission cell {index}>")
         raise _ChildGone()
 
 
@@ -573,9 +584,7 @@ def grade_exercise(cells: list, exercise: Exercise, *, timeout: float = EXERCISE
     parent, child = socket.socketpair()
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child ends with os._exit; coverage never sees it)
-        parent.close()
-        os.setsid()  # its own process group: a learner's kill(0, ...) reaches only the child
-        _child(child, cells, plan, target, exercise.function)
+        _child(child, parent, cells, plan, target, exercise.function)
     child.close()
     running = target.index
     try:
@@ -595,7 +604,7 @@ def grade_exercise(cells: list, exercise: Exercise, *, timeout: float = EXERCISE
         result = checker(remote)
         status = ("pass" if result.passed else "unfinished" if result.mistake == "unfinished"
                   else "crash" if result.mistake == "crash" else "wrong")
-        if status == "crash" and remote.crash:
+        if status == "crash" and remote.crash and remote.crash[0] is not None:
             failed = "; ".join(filter(None, [failed, _failed_at(cells, *remote.crash)]))
         return _row(exercise, status, cell=target, failed="" if status == "pass" else failed,
                     detail=str(result.message))
@@ -607,6 +616,7 @@ def grade_exercise(cells: list, exercise: Exercise, *, timeout: float = EXERCISE
         return _row(exercise, "error", cell=target, detail="the learner's code ended its process or sent "
                                                            "something other than plain data")
     finally:
+        _forget_lines()
         parent.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
