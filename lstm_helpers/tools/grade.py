@@ -596,7 +596,8 @@ def grade_exercise(cells: list, exercise: Exercise, *, timeout: float = EXERCISE
             if not (isinstance(msg, tuple) and len(msg) == 3 and msg[0] == "ready"):
                 raise _ChildGone()
             break
-        failed = "; ".join(_failed_at(cells, *_clean_failure(f)) for f in list(msg[1])[:20])
+        failures = msg[1][:20] if isinstance(msg[1], list) else []
+        failed = "; ".join(_failed_at(cells, *_clean_failure(f)) for f in failures)
         if not msg[2]:
             return _row(exercise, "error", cell=target, failed=failed,
                         detail=f"`{exercise.function}` is not a function after running the exercise cell")
@@ -618,6 +619,8 @@ def grade_exercise(cells: list, exercise: Exercise, *, timeout: float = EXERCISE
     finally:
         _forget_lines()
         parent.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # the child's session: anything the learner's code started too
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
