@@ -315,3 +315,8 @@ def test_the_plan_keeps_in_place_changes_of_the_values_it_needs(tmp_path):
     planned = [grade.ast.unparse(s) for _, s in grade.plan_statements(cells, next(c for c in cells if c.id == MEMORY))]
     assert planned == ["import numpy as np", "W = np.zeros(3)", "for j in range(3):\n    W[j] = j + 1.0"]
     assert _grade(path)["memory_after"]["passed"]
+
+
+def test_the_table_tells_submissions_with_the_same_file_name_apart():
+    short = grade.short_names(["/x/alice/03_forget_gate.ipynb", "/x/bob/03_forget_gate.ipynb", "/x/carol_03.ipynb"])
+    assert list(short.values()) == ["alice/03_forget_gate.ipynb", "bob/03_forget_gate.ipynb", "carol_03.ipynb"]

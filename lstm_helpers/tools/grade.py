@@ -780,15 +780,30 @@ def _pooled(work, jobs) -> dict:
 # -------------------------------------------------------------------------------------------------
 # Output: a terminal table and CSV
 
+def short_names(paths) -> dict:
+    """Path -> its shortest tail that no other path shares (``alice/03_forget_gate.ipynb`` beside ``bob/...``)."""
+    paths = list(dict.fromkeys(str(p) for p in paths))
+    parts = {p: Path(p).parts for p in paths}
+    short = {}
+    for p in paths:
+        for k in range(1, len(parts[p]) + 1):
+            tail = parts[p][-k:]
+            if sum(parts[q][-k:] == tail for q in paths) == 1 or k == len(parts[p]):
+                short[p] = str(Path(*tail))
+                break
+    return short
+
+
 def table(rows) -> str:
     """A plain text table per notebook: one line per submission, one column per exercise, the problems below."""
     out = []
     by_notebook = {}
     for r in rows:
         by_notebook.setdefault(r["notebook"], {}).setdefault(r["submission"], []).append(r)
+    short = short_names(r["submission"] for r in rows)
     for nn, subs in by_notebook.items():
         names = [e.name for e in series_exercises(nn)]
-        width = max([len(Path(s).name) for s in subs] + [10])
+        width = max([len(short[s]) for s in subs] + [10])
         if out:
             out.append("")
         out.append(f"notebook {nn}: {len(names)} exercises ({', '.join(names)})")
@@ -798,13 +813,13 @@ def table(rows) -> str:
         for sub, srows in subs.items():
             marks = {r["exercise"]: r for r in srows}
             passed = sum(r["passed"] for r in srows)
-            out.append(f"{Path(sub).name:{width}s}  {passed:>3d} / {len(names):<2d} " + "  ".join(
+            out.append(f"{short[sub]:{width}s}  {passed:>3d} / {len(names):<2d} " + "  ".join(
                 f"{STATUS_MARK[marks[n]['status']] if n in marks else '?':{w}s}" for n, w in zip(names, cols)).rstrip())
             for n in names:
                 r = marks.get(n)
                 if r and not r["passed"]:
                     why = r["failed_cell"] or r["cell"]
-                    problems.append(f"  {Path(sub).name} / {n}: {_plain(r['detail'])}" + (f" [{why}]" if why else ""))
+                    problems.append(f"  {short[sub]} / {n}: {_plain(r['detail'])}" + (f" [{why}]" if why else ""))
         if problems:
             out.append("not passed:")
             out.extend(problems)
