@@ -200,7 +200,7 @@ def test_an_endless_loop_hits_the_time_limit_and_costs_only_its_exercise(tmp_pat
     rows = _grade(_submission(tmp_path, replace={MEMORY: endless, BIAS: SOLVED_BIAS}), exercise_timeout=4)
     assert rows["memory_after"]["status"] == "timeout" and "4 s" in rows["memory_after"]["detail"]
     assert rows["forget_bias_for"]["passed"]
-    stuck = "while True:\n    pass\n"  # at the top of a cell the exercise needs: that cell is named
+    stuck = "while True:\n    pass\n"  # at the top level of the exercise cell: that cell is named
     rows = _grade(_submission(tmp_path, replace={MEMORY: "LIMIT = 3\n" + stuck + SOLVED_MEMORY, BIAS: SOLVED_BIAS}),
                   exercise_timeout=4)
     assert rows["memory_after"]["status"] == "timeout" and "cell 24" in rows["memory_after"]["failed_cell"]
