@@ -45,7 +45,7 @@ LOW_VENV  ?= .venv-lowest
 LOW_PY    := $(LOW_VENV)/bin/python
 LOW_STAMP := $(LOW_VENV)/.installed
 
-.PHONY: install lab lab-zh serve-lab test unit notebooks test-isa test-avx lowest test-lowest images bench slides zh gpu-check clean-venv
+.PHONY: install lab lab-zh serve-lab test unit notebooks test-isa test-avx lowest test-lowest images bench bench-grade slides zh gpu-check clean-venv
 
 $(STAMP): pyproject.toml $(wildcard $(LOCK)) lab-settings/overrides.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -120,6 +120,10 @@ images: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m lstm_helpers.tools.bench
+
+# The grader's speed: 100 submissions of notebook 03 (every other one solved), 1 worker and one per CPU.
+bench-grade: $(STAMP)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m lstm_helpers.tools.grade --bench 100 notebooks/03_forget_gate.ipynb
 
 # One offline reveal.js deck per notebook in slides/ (reveal.js and MathJax from vendor/, no network).
 slides: $(STAMP)
