@@ -5,6 +5,8 @@ tests/test_course_nbNN.py.
 """
 
 import importlib
+import inspect
+import re
 
 import numpy as np
 import pytest
@@ -168,3 +170,89 @@ def test_no_committed_notebook_output_reveals_an_answer():
                 if lines and len(shown) >= max(1, (len(lines) + 1) // 2):
                     leaks.append(f"{path.name} cell {k}: {name}: {shown}")
     assert not leaks, "\n".join(leaks)
+
+
+def _plain(text: str) -> str:
+    """Code and formulas without spaces and `np.`, so `c0 * f ** k` and `c0*f**k` compare equal."""
+    return re.sub(r"\s+|np\.", "", text)
+
+
+def _expressions(fn):
+    """Each code line of a reference solution, and each right-hand side of an assignment (spaces, `np.` removed)."""
+    found = []
+    for line in _solution_lines(fn) + [ln.strip() for ln in inspect.getsource(fn).splitlines()
+                                       if ln.strip().startswith("return ")]:
+        line = line.split("  #")[0].removeprefix("return ")
+        found.append(_plain(line))
+        if "=" in line and not re.search(r"[=<>!]=", line):
+            found.append(_plain(line.split("=", 1)[1]))
+    # a bare tuple of names (`da_i, da_g`) is the return order, not the formula
+    return [e for e in found if len(e) >= 6 and not re.fullmatch(r"[\w,()]+", e)]
+
+
+# The formulas each exercise asks for, as the notebooks and messages write them (spaces and `np.` removed).
+FORMULA_TELLS = {
+    "memory_after": ["f**k", "f^k"],
+    "forget_bias_for": ["log(keep/(1-keep))", "logit"],
+    "clip_by_norm": ["max_norm/||g||", "g*(max_norm", "sqrt(sum(g**2))"],
+    "carousel_gradient": ["theirproduct", "productoverT"],
+    "rnn_step_backward": ["1-next_h**2", "Wh.T", "prev_h.T@da"],
+    "rnn_step_jacobian": ["1-h_t^2", "1-h_t**2", "Wh^T", "(1-h_t[i]^2)Wh[j,i]"],
+    "write_backward": ["i*(1-i)", "1-g**2", "dC_t/di=g"],
+    "cell_update_backward": ["dnext_c*f", "dnext_c*g", "dnext_c*prev_c"],
+    "cell_jacobian_h": ["s*(1-s)", "1-g**2", "H..2H"],
+    "lstm_cell_step": ["o_t*tanh(C_t)", "f_t*C_{t-1}+i_t*c~_t"],
+    "lstm_step_backward": ["dc*f", "1-tanh(C_t)**2", "1-g**2"],
+    "cell_state_grad": ["1-tanh_c**2", "1-tanh(C_t)**2", "dnext_cmustbeadded"],
+    "fixed_gates_backward": ["dnext_h*tanh_c"],
+    "numpy_to_torch_weights": ["mustbeWx.T", "mustbeWh.T"],
+    "mean_predictor_mse": ["1/12", "n_marked/12", "n_markedtimes", "E[S]=n_marked/2"],
+    "temperature_probs": ["softmax(z/T)", "subtracteachrow", "divideit", "divideby"],
+    "lr_at": ["(step+1)/warmup_steps", "0.5*(1+cos", "min(1,progress)", "min_lr_ratio*lr"],
+    "counter_weights": ["abiasof", "weighton", "largepositivebias"],
+    "latch_weights": ["abiasof", "largenegative", "positiveweight"],
+    "running_max_weights": ["Kabout50", "Karound50", "negativeweight"],
+    "minlstm_step": ["f/(f+i)", "i/(f+i)", "x+0.5"],
+    "stabilised_gates": ["max(logf_t", "exp(logf_t+m_{t-1}-m_t)", "exp(i~_t-m_t)"],
+}
+
+
+def test_no_rejection_message_states_the_formula():
+    """A first rejection names the misconception and asks a question; the answer is left to the hints.
+
+    Checked for every exercise a learner writes (the worked examples are shown solved anyway): no mistake
+    message contains a line of the reference solution, or one of the formulas the exercise asks for.
+    """
+    told = []
+    for module in MODULES:
+        for name, mistakes in getattr(module, "MISTAKES", {}).items():
+            if name in checking.WORKED_EXAMPLES:
+                continue
+            tells = _expressions(checking.SOLUTIONS[name]) + [_plain(t) for t in FORMULA_TELLS.get(name, ())]
+            for k, m in enumerate(mistakes):
+                shown = [t for t in tells if t in _plain(m.message)]
+                if shown:
+                    told.append(f"{name} mistake {k}: {shown}: {m.message}")
+                if "?" not in m.message:
+                    told.append(f"{name} mistake {k} asks no question: {m.message}")
+    assert not told, "\n".join(told)
+
+
+def test_a_mistake_is_named_only_when_it_explains_every_case():
+    """Two mistakes that agree on the first failing case are told apart by the others (n/6 and n**2/12 at n = 2)."""
+    from lstm_helpers.course import nb08
+
+    assert nb08.mean_predictor_mse(2) != 2 / 6 and 2 / 6 == 2**2 / 12  # the two agree at the first case, n = 2
+    r = nb08.check_mean_predictor_mse(lambda n_marked=2: n_marked / 6)
+    assert r.mistake.startswith("n_marked / 6") and "n_marked^2" not in r.message
+    r = nb08.check_mean_predictor_mse(lambda n_marked=2: n_marked**2 / 12)
+    assert r.mistake.startswith("n_marked^2 / 12")
+    r = nb08.check_mean_predictor_mse(lambda n_marked=2: n_marked / 6 if n_marked == 2 else 0.0)
+    assert r.mistake == "other"  # fits a mistake at n = 2 only: no mistake is named
+
+
+def test_a_nan_in_the_output_is_named_as_nan_not_as_a_difference():
+    from lstm_helpers.course import nb03
+
+    r = nb03.check_memory_after(lambda f, k, c0: np.full_like(c0, np.nan))
+    assert r.mistake == "other" and "nan or inf in" in r.message and "differs" not in r.message

@@ -37,3 +37,12 @@ def test_counter_checker_accepts_another_design():
     r = nb02.check_counter_weights(my_counter)
     assert r.passed and "`my_counter`" in r.message
     assert nb02.counter_sequences().shape == (24, 40, 2) and np.all(nb02.counter_sequences().sum(-1) <= 1)
+
+
+def test_a_leaking_forget_gate_is_named_whatever_its_bias():
+    """Issue 21: "a bias of 2 keeps only 88 %" was shown even when the forget bias was 0 (f = 0.5)."""
+    leak = nb02.MISTAKES["counter_weights"][5].message
+    for f_bias in (0.0, 2.0, 4.0):
+        r = nb02.check_counter_weights(nb02._counter_weights(f_bias=f_bias))
+        assert r.mistake == leak, (f_bias, r.message)
+        assert "88" not in r.message and "bias of 2" not in r.message

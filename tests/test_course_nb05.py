@@ -33,3 +33,12 @@ def test_cell_jacobian_reference_matches_the_measured_jacobian():
     rng = np.random.default_rng(1)
     case = nb05._jacobian_case(rng, 3, 5)
     assert np.abs(nb05.cell_jacobian_h(*case) - nb05.measured_cell_jacobian(*case)).max() < 1e-7
+
+
+def test_missing_transposes_and_a_wrong_block_order_get_their_own_diagnosis():
+    """Issue 21: these got only the generic "differs by up to" message."""
+    mistakes = {m.message: m for m in nb05.MISTAKES["cell_jacobian_h"]}
+    for slip, words in ((dict(block_T=False), "not transposed"), (dict(order="ifog"), "CS231n's order"),
+                        (dict(order="figo"), "input and forget gates are swapped")):
+        r = nb05.check_cell_jacobian_h(nb05._jac(**slip))
+        assert r.mistake in mistakes and words in r.message, (slip, r.message)

@@ -7,13 +7,30 @@ from lstm_helpers.course import nb07
 
 
 def test_find_bug_gate_checker_answers():
-    assert nb07.check_find_bug_gate(lambda: " Output gate ").passed
-    r = nb07.check_find_bug_gate(lambda: "g")
+    assert nb07.check_find_bug_gate(lambda: (" Output gate ", "do")).passed
+    assert nb07.check_find_bug_gate(lambda: ["o", "do = dnext_h * np.tanh(tanh_c)"]).passed
+    r = nb07.check_find_bug_gate(lambda: ("g", "dg"))
     assert not r.passed and "candidate state" in r.message and "passes the gradient check" in r.message
-    r = nb07.check_find_bug_gate(lambda: "x")
+    r = nb07.check_find_bug_gate(lambda: ("x", "do"))
     assert not r.passed and "one letter" in r.message
     r = nb07.check_find_bug_gate(lambda: None)
     assert not r.passed and "return" in r.message
+
+
+def test_find_bug_gate_cannot_be_passed_by_a_one_in_four_guess():
+    """The gate alone is not enough: the wrong line must be named too, and each near miss says why it is wrong."""
+    for gate in "ifgo":
+        assert not nb07.check_find_bug_gate(lambda gate=gate: gate).passed
+    r = nb07.check_find_bug_gate(lambda: "o")
+    assert r.mistake == "not two answers" and "(gate, line)" in r.message
+    r = nb07.check_find_bug_gate(lambda: ("o", "da_o"))
+    assert not r.passed and r.mistake == "right slope"
+    r = nb07.check_find_bug_gate(lambda: ("o", "dc"))
+    assert not r.passed and r.mistake == "line outside the block"
+    r = nb07.check_find_bug_gate(lambda: ("o", "tanh"))
+    assert not r.passed and r.mistake == "not a line"
+    guesses = [(gate, line) for gate in "ifgo" for line in nb07.MYSTERY_LINES]
+    assert sum(nb07.check_find_bug_gate(lambda g=g: g).passed for g in guesses) == 1  # 1 in 40
 
 
 def test_mystery_backward_is_wrong_only_in_the_output_block():

@@ -62,3 +62,11 @@ def test_solved_bars_follow_the_summary_rows():
     heights = sorted(round(p.get_height(), 3) for p in ax.patches)
     assert heights == [0.667, 0.667, 1.0, 1.0]
     plt.close("all")
+
+
+def test_n_over_6_is_not_diagnosed_as_n_squared_over_12():
+    """Issue 21: n/6 and n**2/12 agree at n = 2, the first case; the checker now looks at every n."""
+    r = nb08.check_mean_predictor_mse(lambda n_marked=2: n_marked / 6)
+    assert not r.passed and r.mistake.startswith("n_marked / 6") and "copies" not in r.message
+    r = nb08.check_mean_predictor_mse(lambda n_marked=2: n_marked**2 / 12)
+    assert not r.passed and "copies of ONE number" in r.message

@@ -210,7 +210,7 @@ def outputs_close(a, b, rtol: float, atol: float) -> bool:
             x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError):
             return False
-        if x.shape != y.shape or not np.allclose(x, y, rtol=rtol, atol=atol):
+        if x.shape != y.shape or not np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True):
             return False
     return True
 
@@ -229,6 +229,9 @@ def describe_difference(got, want) -> str:
         y = np.asarray(y, dtype=np.float64)
         if x.shape != y.shape:
             return f"{which} has shape {x.shape}; expected {y.shape}"
+        bad = ~np.isfinite(x) & np.isfinite(y)
+        if bad.any():  # a difference with nan in it means nothing: say where the nan are instead
+            return f"{which} has nan or inf in {int(bad.sum())} of {x.size} entries, where the reference is finite"
         if not np.allclose(x, y, rtol=1e-6, atol=1e-8):
             return f"{which} differs from the reference by up to {np.max(np.abs(x - y)):.3g}"
     return "the outputs differ from the reference"
@@ -263,9 +266,37 @@ def _think(name: str, hint_text: str) -> str:
     return hint_text
 
 
+_NO_OUTPUT = object()  # the learner's function raised on a case: that case says nothing about a mistake
+
+
+def _quiet_call(fn, case: Case):
+    """The learner's output on ``case`` (given copies of its arrays), or _NO_OUTPUT when it raises."""
+    try:
+        with np.errstate(all="ignore"):
+            return fn(*_copies(case.args), **case.kwargs)
+    except Exception:  # noqa: BLE001 (the first failing case already reported how it fails)
+        return _NO_OUTPUT
+
+
+def _matches(m: Mistake, got, case: Case, rtol, atol, missing: bool = False) -> bool:
+    """Whether ``got`` is what mistake ``m`` gives on ``case``; ``missing`` is the answer when nothing can be compared
+    (the learner's function raised, or the mistake model does not apply to this case)."""
+    if got is _NO_OUTPUT:
+        return missing
+    try:
+        with np.errstate(all="ignore"):
+            wrong = m.wrong(*case.args, **case.kwargs)
+    except Exception:  # a mistake model that does not apply to this case
+        return missing
+    return outputs_close(like_reference(got, wrong), wrong, rtol, atol)
+
+
 def run_check(name: str, fn, reference, cases, mistakes=(), *, hint: str = "", rtol=1e-6, atol=1e-8,
               label: str | None = None) -> CheckResult:
     """Run ``fn`` and ``reference`` on every case; report success, a recognised mistake, or the difference.
+
+    A mistake is named only when it explains the learner's output on every case, not just on the first
+    one that fails (two mistakes can agree on one case: n/6 and n**2/12 both give 1/3 at n = 2).
 
     Put the most informative case first (distinct N, D, H), so a shape error shows up at once.
     The learner's function gets copies of array inputs, so an in-place change cannot spoil the
@@ -293,11 +324,9 @@ def run_check(name: str, fn, reference, cases, mistakes=(), *, hint: str = "", r
         if outputs_close(got, want, rtol, atol):
             continue
         for m in mistakes:
-            try:
-                if outputs_close(got, m.wrong(*case.args, **case.kwargs), rtol, atol):
-                    return CheckResult(False, f"{FAIL} {label}: {m.message}{warning}", m.message, name)
-            except Exception:  # a mistake model that does not apply to this case is skipped
-                continue
+            if _matches(m, got, case, rtol, atol) and all(
+                    _matches(m, _quiet_call(fn, other), other, rtol, atol, missing=True) for other in cases):
+                return CheckResult(False, f"{FAIL} {label}: {m.message}{warning}", m.message, name)
         more = ("" if not think else f" Think about: {think} More: hint({name!r})." if _levels(name) > 1
                 else f" Hint: {think}")
         return CheckResult(False, f"{FAIL} {label}: {describe_difference(got, want)}.{more}{warning}", "other", name)
@@ -345,7 +374,7 @@ def run_behaviour_check(name: str, fn, simulate, ideal, mistakes=(), *, hint: st
 
 
 def lstm_on_sequences(weights, x, H: int = 1) -> dict:
-    """Run hand-set LSTM weights ``(Wx, Wh, b)`` over sequences x (N, T, D); returns the states h and c (N, T, H).
+    """Run hand-set LSTM weights ``(Wx, Wh, b)`` over sequences x (N, T, D); returns h, c and the gates i, f, g, o (N, T, H).
 
     Raises ValueError naming what was expected when the weights do not fit (the behaviour checks report it).
     """
@@ -363,4 +392,4 @@ def lstm_on_sequences(weights, x, H: int = 1) -> dict:
             raise ValueError(f"{label} has shape {w.shape}; expected {shape} (gate blocks in the order i, f, g, o)")
         arrays.append(w)
     h, cache = lstm_forward(x, np.zeros((x.shape[0], H)), *arrays)
-    return {"h": h, "c": cache["c"]}
+    return {"h": h, "c": cache["c"], **{gate: cache[gate] for gate in "ifgo"}}

@@ -89,66 +89,69 @@ def _rnn_backward(*, slope="tanh", dh_T=True, dWh_from="prev", db="sum", dWx_T=F
 
 MISTAKES = {
     "rnn_step_backward": [
-        Mistake("the tanh is skipped: the gradient reaches the affine part only after passing through "
-                "tanh, whose slope is 1 - next_h**2 (multiply dnext_h by it first).",
+        Mistake("the tanh is skipped: your gradient goes straight from next_h to the affine part. What "
+                "lies between them in the forward pass, and what does going back through it multiply by?",
                 _rnn_backward(slope="none")),
-        Mistake("you used 1 - next_h as the slope of tanh; it is 1 - tanh(a)^2 = 1 - next_h**2, squared.",
+        Mistake("you used 1 - next_h as the slope of tanh. Differentiate tanh(a) and write the result "
+                "with its output next_h: is something squared?",
                 _rnn_backward(slope="1-h")),
-        Mistake("you applied tanh to next_h once more: next_h already is tanh(a), so the slope is "
-                "1 - next_h**2, not 1 - tanh(next_h)**2.",
+        Mistake("you applied tanh to next_h once more. What is next_h already, and so what do you "
+                "square in the slope?",
                 _rnn_backward(slope="retanh")),
-        Mistake("dprev_h uses Wh where Wh.T belongs: the forward pass computes prev_h @ Wh, so the "
-                "gradient goes back through the transpose, da @ Wh.T (with a square Wh the shape cannot warn you).",
+        Mistake("dprev_h goes back through Wh as it is (with a square Wh the shape cannot warn you). The "
+                "forward pass computes prev_h @ Wh: which index of Wh belongs to prev_h, and which to a?",
                 _rnn_backward(dh_T=False)),
-        Mistake("dWh uses next_h; Wh multiplied prev_h in the forward pass, so dWh = prev_h.T @ da.",
+        Mistake("dWh uses next_h. Which vector did Wh multiply in the forward pass?",
                 _rnn_backward(dWh_from="next")),
-        Mistake("db is averaged over the batch; the bias was added to every row, so its gradient is the sum over rows.",
+        Mistake("db is averaged over the batch. The bias was added to every row: how do the gradients "
+                "of the rows combine on it?",
                 _rnn_backward(db="mean")),
-        Mistake("dWx is transposed: it must have Wx's shape (D, H), x.T @ da, not da.T @ x.",
+        Mistake("dWx is transposed: a gradient has the shape of what it is the gradient of. Which shape "
+                "is that here?",
                 _rnn_backward(dWx_T=True)),
     ],
     "rnn_step_jacobian": [
-        Mistake("the tanh derivative is missing: you returned Wh^T alone. Each step back goes through "
-                "tanh first, which multiplies row i by its slope 1 - h_t[i]^2.",
+        Mistake("the tanh derivative is missing: you returned the weights alone. Each step back goes "
+                "through tanh first: what does that do to row i?",
                 lambda h, Wh: Wh.T),
-        Mistake("you multiplied by h_t instead of the tanh slope 1 - h_t^2 (the derivative of tanh, "
-                "written with its output h_t = tanh(a_t)).",
+        Mistake("you multiplied by h_t itself. What is the slope of tanh, written with its output h_t?",
                 lambda h, Wh: np.diag(h) @ Wh.T),
-        Mistake("you used 1 - h_t, not 1 - h_t^2: the slope of tanh is 1 - tanh(a)^2, squared.",
+        Mistake("you used 1 - h_t as the slope of tanh. Differentiate tanh(a) and write it with h_t: "
+                "is something squared?",
                 lambda h, Wh: np.diag(1 - h) @ Wh.T),
-        Mistake("you applied tanh once more: next_h is already h_t = tanh(a_t), so the slope is "
-                "1 - next_h**2, not 1 - tanh(next_h)**2.",
+        Mistake("you applied tanh to next_h once more. What is next_h already, and so what do you "
+                "square in the slope?",
                 lambda h, Wh: np.diag(1 - np.tanh(h) ** 2) @ Wh.T),
-        Mistake("you used Wh where Wh^T belongs. With row vectors, h_t = tanh(h_{t-1} Wh + ...), so "
-                "d h_t[i] / d h_{t-1}[j] = (1 - h_t[i]^2) Wh[j, i]: the transpose.",
+        Mistake("you used Wh as it is. With row vectors, h_t = tanh(h_{t-1} Wh + ...): which entry of Wh "
+                "connects unit j of h_{t-1} to unit i of h_t, and where must it sit in J[i, j]?",
                 lambda h, Wh: np.diag(1 - h**2) @ Wh),
-        Mistake("you returned J transposed, Wh diag(1 - h_t^2): entry [i, j] must be d h_t[i] / d h_{t-1}[j] "
-                "(row i for the unit of h_t). Check one column against the centred difference of moving h_{t-1}[j].",
+        Mistake("you returned J transposed: entry [i, j] must be d h_t[i] / d h_{t-1}[j], row i for the "
+                "unit of h_t. Does one column of yours match the centred difference of moving h_{t-1}[j]?",
                 lambda h, Wh: Wh @ np.diag(1 - h**2)),
-        Mistake("diag(1 - h_t^2) is on the wrong side: Wh^T diag(1 - h_t^2) scales the columns; the "
-                "slope of unit i must scale row i, so it goes on the left.",
+        Mistake("the slopes scale the columns of your matrix. The slope of unit i of h_t belongs to "
+                "row i: on which side must a diagonal matrix stand to scale rows?",
                 lambda h, Wh: Wh.T @ np.diag(1 - h**2)),
     ],
     "clip_by_norm": [
         Mistake("you clipped each entry to [-max_norm, max_norm] (np.clip). That changes the direction "
-                "of the gradient; rescale the whole array instead: g * (max_norm / ||g||).",
+                "of the gradient. How can you shorten the whole array without turning it?",
                 lambda g, m: np.clip(g, -m, m)),
-        Mistake("you rescaled a gradient whose norm was already below max_norm. Clipping only shrinks: "
-                "when ||g|| <= max_norm, return g unchanged.",
+        Mistake("you rescaled a gradient whose norm was already below max_norm: a short gradient grew. "
+                "Should clipping ever make a gradient longer?",
                 lambda g, m: g * (m / _l2(g)),
                 example=lambda g, m: g * (m / np.linalg.norm(g))),
-        Mistake("you divided by the norm but did not multiply by max_norm: a clipped gradient has norm "
-                "max_norm, not 1.",
+        Mistake("your clipped gradient has norm 1. Which length should a gradient that was too long "
+                "have after clipping?",
                 lambda g, m: g / _l2(g) if _l2(g) > m else g),
-        Mistake("you measured the size with the sum of absolute values (L1 norm); clipping uses the L2 "
-                "norm, sqrt(sum(g**2)).",
+        Mistake("you measured the size with the sum of absolute values (the L1 norm). Which norm is the "
+                "length of a vector?",
                 lambda g, m: g * (m / np.abs(g).sum()) if np.abs(g).sum() > m else g,
                 example=lambda g, m: g * min(1.0, m / np.abs(g).sum())),
-        Mistake("you measured the size with the largest absolute entry; clipping uses the L2 norm of the "
-                "whole array, sqrt(sum(g**2)).",
+        Mistake("you measured the size with the largest absolute entry. Which norm is the length of the "
+                "whole array?",
                 lambda g, m: g * (m / np.abs(g).max()) if np.abs(g).max() > m else g),
         Mistake("you clipped each row by its own norm; that changes the direction of the whole gradient. "
-                "Use one norm over all entries and one scale factor for the whole array.",
+                "How many norms, and how many scale factors, does one array need?",
                 lambda g, m: _clip_rows(g, m)),
     ],
 }

@@ -85,25 +85,26 @@ def _close(a, b, tol=0.15):
 
 MISTAKES = {
     "counter_weights": [
-        Mistake("your cell counts every token, not only the A's: the input gate is open all the time. It "
-                "must open on A only (a large weight on the A input, a negative bias).",
+        Mistake("your cell counts every token, not only the A's: the input gate is open all the time. "
+                "Which input tells the gate that the token is an A, and what keeps the gate shut otherwise?",
                 _counter_weights(i_on="all"), symptom=lambda r: _close(r["out"], r["seen"])),
-        Mistake("your cell counts the B's as well as the A's: the input gate opens on B too; only the A "
-                "input should open it.",
+        Mistake("your cell counts the B's as well as the A's: the input gate opens on B too. Which input "
+                "should be the only one to open it?",
                 _counter_weights(i_on=("A", "B")), symptom=lambda r: _close(r["out"], r["n_a"] + r["n_b"])),
-        Mistake("your cell counts down: each A adds -1. The candidate g is what gets added; make it +1 "
-                "(a large positive bias).",
+        Mistake("your cell counts down: each A adds -1. Which of the gates and the candidate decides WHAT "
+                "is added, and what sign must it have?",
                 _counter_weights(g_bias=-10.0), symptom=lambda r: _close(r["out"], -r["n_a"])),
         Mistake("your count starts again at 1 on every A: the forget gate closes on A and drops the old "
-                "count. The forget gate must keep C_(t-1) always.",
+                "count. On which tokens should the old count be kept?",
                 _counter_weights(f_on_a=-20.0), symptom=lambda r: _close(r["out"], (r["n_a"] > 0) * 1.0)),
-        Mistake("each A adds less than 1: the candidate is not saturated (tanh(1) is 0.76). A large bias "
-                "on g makes tanh close to exactly 1.",
+        Mistake("each A adds less than 1: the candidate is not saturated. How large must the input of a "
+                "tanh be for its output to be 1 to three decimals?",
                 _counter_weights(g_bias=1.0),
                 symptom=lambda r: _close(r["out"], r["n_a"] * (r["out"].sum() / r["n_a"].sum()))
                 and 0.2 < r["out"].sum() / r["n_a"].sum() < 0.95),
-        Mistake("your count leaks away between the A's: the forget gate is below 1 (a bias of 2 keeps only "
-                "88 % per step). Saturate it with a large bias so that f is 1 to four decimals.",
+        Mistake("your count leaks away between the A's: the forget gate is below 1, so every step drops a "
+                "share of the count. How close to 1 must f be to keep a count for 40 steps, and how large "
+                "must a sigmoid's input be for that?",
                 _counter_weights(f_bias=2.0),
                 symptom=lambda r: np.all(r["out"] < r["n_a"] + 0.1) and np.mean(r["steps_without_a"]) < -0.01),
     ],
@@ -123,19 +124,20 @@ MISTAKES = {
                 lambda gate, v: gate),
     ],
     "carousel_gradient": [
-        Mistake("you added the forget gates; each step back multiplies the gradient by f_t, "
-                "so the gradient over T steps is their product.",
+        Mistake("you added the forget gates. One step back multiplies the gradient by that step's f_t: "
+                "what do two such steps in a row do to it?",
                 lambda f: f.sum(axis=0)),
-        Mistake("the first step is missing: the product must include f_1, the gate between C_0 and C_1 "
-                "(f_values[0]).",
+        Mistake("the first step is missing: which gate stands between C_0 and C_1, and which row of "
+                "f_values holds it?",
                 lambda f: np.prod(f[1:], axis=0)),
-        Mistake("the last step is missing: the product must include f_T, the gate between C_{T-1} and C_T "
-                "(f_values[-1]).",
+        Mistake("the last step is missing: which gate stands between C_{T-1} and C_T, and which row of "
+                "f_values holds it?",
                 lambda f: np.prod(f[:-1], axis=0)),
-        Mistake("you raised the last gate to the power T; the gates differ from step to step, "
-                "so multiply all of them.",
+        Mistake("you raised the last gate to the power T, as if every step had the same gate. The gates "
+                "differ from step to step: which gate acts at each step back?",
                 lambda f: f[-1] ** f.shape[0]),
-        Mistake("you averaged the gates; the gradient is their product over time, not their mean.",
+        Mistake("you averaged the gates. Follow the gradient back two steps by hand: does it pick up the "
+                "mean of the two gates, or something else?",
                 lambda f: f.mean(axis=0)),
     ],
 }

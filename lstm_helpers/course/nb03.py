@@ -66,27 +66,34 @@ MISTAKES = {
                 gate_variant(sigmoid, sign=-1.0)),
     ],
     "memory_after": [
-        Mistake("you multiplied f by k; every step multiplies the memory by f once more, "
-                "so after k steps it is f to the power k: c0 * f**k.",
+        Mistake("you multiplied f by k, as if the steps added up. Each step keeps a fraction f of what "
+                "the step before left: how much of c0 is left after 2 steps, and after 3?",
                 lambda f, k, c0: c0 * f * k),
-        Mistake("the starting value c0 is missing: f**k is the fraction kept, the memory left is c0 * f**k.",
+        Mistake("your answer does not depend on c0: it is the fraction kept, not the memory left. "
+                "What is that fraction a fraction of?",
                 lambda f, k, c0: f ** k),
-        Mistake("you used 1 - f, the fraction forgotten per step; the fraction kept is f: c0 * f**k.",
+        Mistake("you used 1 - f, the fraction forgotten per step. Which fraction does a forget gate of "
+                "value f keep?",
                 lambda f, k, c0: c0 * (1.0 - f) ** k),
-        Mistake("one step too few: after k steps the gate has acted k times, c0 * f**k, not f**(k - 1).",
+        Mistake("one step too few: in your answer the gate acts k - 1 times. Work out k = 1 by hand: how "
+                "often has the gate acted after one step?",
                 lambda f, k, c0: c0 * f ** (k - 1)),
-        Mistake("one step too many: after k steps the gate has acted k times, c0 * f**k, not f**(k + 1).",
+        Mistake("one step too many: in your answer the gate acts k + 1 times. Work out k = 0 by hand: "
+                "what is left before any step has run?",
                 lambda f, k, c0: c0 * f ** (k + 1)),
     ],
     "forget_bias_for": [
-        Mistake("you returned the fraction itself; the bias goes INTO the sigmoid, so it must be the b "
-                "with sigmoid(b) = keep (for keep = 0.99 that is about 4.6, not 0.99).",
+        Mistake("you returned the fraction itself, but the bias goes INTO the sigmoid. Is sigmoid(0.99) "
+                "equal to 0.99? Which b makes sigmoid(b) equal to keep?",
                 lambda keep: keep),
-        Mistake("log(keep) is not enough: the inverse of the sigmoid is the logit, log(keep / (1 - keep)).",
+        Mistake("log(keep) undoes exp, not the sigmoid: sigmoid(log(0.99)) is not 0.99. Write "
+                "keep = 1 / (1 + exp(-b)) and solve it for b one step at a time: what is exp(-b)?",
                 lambda keep: np.log(keep)),
-        Mistake("the sign is flipped: log((1 - keep) / keep) gives sigmoid(b) = 1 - keep, the fraction forgotten.",
+        Mistake("the sign is flipped: your b gives a gate that keeps 1 - keep, the fraction you wanted to "
+                "forget. For keep above one half, must b be positive or negative?",
                 lambda keep: np.log((1.0 - keep) / keep)),
-        Mistake("that is sigmoid(keep), the forward direction; you need its inverse, the b with sigmoid(b) = keep.",
+        Mistake("that is sigmoid(keep), the forward direction. You know the gate's output; which input "
+                "b gives it?",
                 lambda keep: sigmoid(keep)),
     ],
 }

@@ -92,7 +92,8 @@ def _write(i_slope="sigmoid", g_slope="tanh", other=True, swap=False):
     return wrong
 
 
-def _max_w(*, K=60.0, recurrent=True, f_follows=True, o_bias=10.0, sign=1.0):
+def _max_w(*, K=60.0, recurrent=True, f_follows=True, o_bias=10.0, sign=1.0, g_weight=1.2):
+    """A running-max design with one typical slip, for the tests (see `running_max_weights`)."""
     def weights():
         Wx, Wh, b = np.zeros((1, 4)), np.zeros((1, 4)), np.zeros(4)
         Wx[0, 0], Wh[0, 0] = sign * K, -sign * K * recurrent
@@ -100,7 +101,7 @@ def _max_w(*, K=60.0, recurrent=True, f_follows=True, o_bias=10.0, sign=1.0):
             Wx[0, 1], Wh[0, 1] = -sign * K, sign * K * recurrent
         else:
             b[1] = 10.0
-        Wx[0, 2], b[3] = 1.2, o_bias
+        Wx[0, 2], b[3] = g_weight, o_bias
         return Wx, Wh, b
     return weights
 
@@ -108,38 +109,47 @@ def _max_w(*, K=60.0, recurrent=True, f_follows=True, o_bias=10.0, sign=1.0):
 MISTAKES = {
     "running_max_weights": [
         Mistake("your cell shows the latest value, not the largest: the input gate does not look at what "
-                "is stored. Give it a negative weight on h_(t-1) in Wh, so it compares x_t with the maximum so far.",
+                "is stored. Which of the gate's inputs holds the maximum so far, and does your gate read it?",
                 _max_w(recurrent=False), symptom=lambda r: np.mean(np.abs(r["out"] - r["latest"])) < 0.05),
-        Mistake("your cell never writes: the comparison has the wrong sign, so the input gate opens only "
-                "when x_t is below h_(t-1), and no value is below the starting 0. It must open when x_t is ABOVE "
-                "h_(t-1).",
+        Mistake("your cell never writes: the input gate opens only when x_t is below h_(t-1), and no value "
+                "is below the starting 0. Which way round must the comparison go?",
                 _max_w(sign=-1.0), symptom=lambda r: np.all(np.abs(r["c"]) < 0.05)),
-        Mistake("the new maximum is added on top of the old one: when the input gate writes, the forget "
-                "gate must drop the old value (make f the opposite comparison of i).",
-                _max_w(f_follows=False), symptom=lambda r: np.mean(r["out"] > r["want"] + 0.1) > 0.3),
-        Mistake("h_t stays near 0: the output gate is shut. Open it always (a large positive bias), so h "
-                "shows the maximum and the next step's gates can read it.",
+        Mistake("the new maximum is added on top of the old one. When the input gate writes a new value, "
+                "what must happen to the value the cell held, and which gate decides that?",
+                _max_w(f_follows=False), symptom=lambda r: np.mean(r["out"] > r["want"] + 0.1) > 0.3
+                and np.mean(r["f"][r["i"] > 0.9] > 0.5) > 0.5),
+        Mistake("h_t stays near 0 although the cell holds values: the output gate is shut. What does the "
+                "next step's input gate see through h_(t-1) then?",
                 _max_w(o_bias=-10.0), symptom=lambda r: np.all(np.abs(r["out"]) < 0.05) and np.abs(r["c"]).max() > 0.1),
-        Mistake("the comparison is too soft: with small weights the gate is half open for values close to "
-                "the maximum and mixes them in. Scale both weights up (K around 50).",
-                _max_w(K=3.0), symptom=lambda r: np.mean(r["out"] < r["want"]) > 0.8
-                and np.mean(np.abs(r["out"] - r["want"])) > 0.03),
+        Mistake("the comparison is too soft: your input gate is half open (between 0.1 and 0.9) at many "
+                "steps, so values close to the maximum are partly mixed in. How large must a gate's weights "
+                "be for its sigmoid to go from shut to open between two values only 0.05 apart?",
+                _max_w(K=3.0), symptom=lambda r: np.mean((r["i"] > 0.1) & (r["i"] < 0.9)) > 0.35),
+        Mistake("your gates switch sharply, but h_t comes out below the maximum it should show, even right "
+                "after a write. Count the squashes between x_t and h_t: the candidate's tanh, then tanh(C_t) "
+                "(and an output gate below 1 scales it down too). What must the candidate propose so that "
+                "h_t ends up at x_t?",
+                _max_w(g_weight=1.0), symptom=lambda r: np.mean(r["out"] < r["want"]) > 0.8
+                and np.median(r["out"] / np.maximum(r["want"], 1e-9)) < 0.95),
     ],
     "write_backward": [
-        Mistake("the squashes are skipped: you returned dL/di and dL/dg. One step further back, through "
-                "the sigmoid (slope i * (1 - i)) and the tanh (slope 1 - g**2), gives the pre-activations.",
+        Mistake("the squashes are skipped: you returned the gradients on i and g themselves, but the "
+                "exercise asks for their pre-activations a_i and a_g. What does one more step back, through "
+                "each squash, multiply by?",
                 _write("none", "none")),
-        Mistake("the slopes are swapped: i is a sigmoid output (slope i * (1 - i)) and g a tanh output "
-                "(slope 1 - g**2).",
+        Mistake("the slopes are swapped: you took each squash's slope for the other value. Which of i and "
+                "g comes out of a sigmoid, and which out of a tanh?",
                 _write("tanh", "sigmoid")),
-        Mistake("da_g uses 1 - g as the slope of tanh; it is 1 - g**2.",
+        Mistake("da_g uses 1 - g as the slope of tanh. Differentiate tanh and write the result with its "
+                "output g: is something squared?",
                 _write(g_slope="1-g")),
-        Mistake("the other factor of the product is missing: C_t contains i * g, so dC_t/di = g and "
-                "dC_t/dg = i before the squashes.",
+        Mistake("the other factor of the product is missing: C_t contains the product i * g. When i "
+                "changes a little, what is that change multiplied by on its way into C_t (and for g)?",
                 _write(other=False)),
-        Mistake("the two outputs are swapped: return (da_i, da_g), the input gate first.",
+        Mistake("the two outputs are swapped. In which order does the exercise ask for them?",
                 _write(swap=True)),
-        Mistake("da_g uses the sigmoid's slope g * (1 - g); the candidate is a tanh, slope 1 - g**2.",
+        Mistake("da_g uses the sigmoid's slope, but the candidate g comes out of a tanh. What is the slope "
+                "of tanh, written with its output g?",
                 _write(g_slope="sigmoid")),
     ],
     "input_gate": [
@@ -206,8 +216,8 @@ def _max_record(weights):
     x = running_max_sequences()
     states = lstm_on_sequences(weights, x)
     v = x[..., 0]
-    return {"out": states["h"][..., 0], "c": states["c"][..., 0], "want": np.maximum.accumulate(v, axis=1),
-            "latest": v}
+    return {"out": states["h"][..., 0], "c": states["c"][..., 0], "i": states["i"][..., 0], "f": states["f"][..., 0],
+            "want": np.maximum.accumulate(v, axis=1), "latest": v}
 
 
 def check_running_max_weights(fn) -> CheckResult:

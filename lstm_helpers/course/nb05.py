@@ -68,17 +68,20 @@ HINTS = register_hints({
     ],
 })
 
-def _jac(*, paths="fig", slopes=True, transpose=False, block_o=False):
+def _jac(*, paths="fig", slopes=True, transpose=False, block_o=False, block_T=True, order="ifgo"):
+    """cell_jacobian_h with one typical slip: ``order`` is the gate order the blocks are read in,
+    ``block_T=False`` uses each block of Wh without its transpose, ``transpose`` returns J transposed."""
     def wrong(x, h, c, Wx, Wh, b):
         H = h.shape[0]
         a = x @ Wx + h @ Wh + b
-        i, f, g = sigmoid(a[:H]), sigmoid(a[H:2 * H]), np.tanh(a[2 * H:3 * H])
-        blocks = dict(i=Wh[:, :H], f=Wh[:, H:2 * H], g=Wh[:, 2 * H:3 * H])
+        cols = {gate: slice(k * H, (k + 1) * H) for k, gate in enumerate(order)}
+        i, f, g = sigmoid(a[cols["i"]]), sigmoid(a[cols["f"]]), np.tanh(a[cols["g"]])
+        blocks = {gate: Wh[:, cols[gate]] for gate in "ifg"}
         if block_o:
-            blocks["f"] = Wh[:, 3 * H:]
+            blocks["f"] = Wh[:, cols["o"]]
         factor = dict(f=c * (f * (1 - f) if slopes else 1.0), i=g * (i * (1 - i) if slopes else 1.0),
                       g=i * ((1 - g**2) if slopes else 1.0))
-        J = sum(np.diag(factor[p]) @ blocks[p].T for p in paths)
+        J = sum(np.diag(factor[p]) @ (blocks[p].T if block_T else blocks[p]) for p in paths)
         return J.T if transpose else J
     return wrong
 
@@ -86,26 +89,35 @@ def _jac(*, paths="fig", slopes=True, transpose=False, block_o=False):
 MISTAKES = {
     "cell_jacobian_h": [
         Mistake("your matrix is J transposed: entry [k, j] must be dC_t[k]/dh_(t-1)[j], row k for the "
-                "output unit. Compare one column of your answer with the centred difference of moving h_(t-1)[j].",
+                "unit of C_t. Does one column of your answer match the centred difference of moving h_(t-1)[j]?",
                 _jac(transpose=True)),
-        Mistake("the forget-gate path is missing: f depends on h_(t-1) too, and C_t = f * C_(t-1) + ..., "
-                "so a change in h_(t-1) moves C_t through f times C_(t-1).",
+        Mistake("each path uses its block of Wh as it is, not transposed, so entry [k, j] holds the weight "
+                "from unit k of h_(t-1) to unit j of the gate. With row vectors (prev_h @ Wh), which entry of "
+                "a block connects h_(t-1)[j] to unit k?",
+                _jac(block_T=False)),
+        Mistake("the forget-gate path is missing. The forget gate reads h_(t-1) too: how does a change in "
+                "f move C_t?",
                 _jac(paths="ig")),
-        Mistake("only the forget-gate path is there; h_(t-1) also reaches C_t through the write i * g "
-                "(both i and g read h_(t-1)).",
+        Mistake("only the forget-gate path is there. Which other parts of C_t read h_(t-1)?",
                 _jac(paths="f")),
-        Mistake("the slopes of the squashes are missing: each path goes through a sigmoid (slope "
-                "s * (1 - s)) or a tanh (slope 1 - g**2) before Wh.",
+        Mistake("the slopes of the squashes are missing: every path passes a sigmoid or a tanh between "
+                "Wh and C_t. What does going back through each multiply by?",
                 _jac(slopes=False)),
-        Mistake("you returned diag(f), which is dC_t/dC_(t-1), the highway of this notebook; this exercise "
-                "asks for dC_t/dh_(t-1), through the gates.",
+        Mistake("you returned the forget gate on the diagonal: that is dC_t/dC_(t-1), the highway of this "
+                "notebook. This exercise asks for dC_t/dh_(t-1): how does h_(t-1) reach C_t?",
                 lambda x, h, c, Wx, Wh, b: np.diag(sigmoid((x @ Wx + h @ Wh + b)[h.shape[0]:2 * h.shape[0]]))),
-        Mistake("you used the output gate's block of Wh for the forget path; the blocks are i, f, g, o, so "
-                "the forget gate's columns are H..2H.",
+        Mistake("you used the output gate's block of Wh for the forget path. Which block of columns "
+                "belongs to the forget gate?",
                 _jac(block_o=True)),
+        Mistake("you read the blocks in CS231n's order i, f, o, g, so your candidate comes from the "
+                "output gate's columns. In which order does this series stack the gates?",
+                _jac(order="ifog")),
+        Mistake("the input and forget gates are swapped: each path reads the other gate's block of "
+                "columns. Which block comes first in this series' order?",
+                _jac(order="figo")),
     ],
     "cell_update": [
-        Mistake("you forgot the previous cell state: C_t keeps f_t * C_{t-1} and adds i_t * c~_t to it.",
+        Mistake("you forgot the previous cell state: C_t keeps a share of the old memory and adds the new write to it.",
                 lambda c, f, i, g: i * g),
         Mistake("you left out the new write: C_t = f_t * C_{t-1} + i_t * c~_t, not only the kept part.",
                 lambda c, f, i, g: f * c),
@@ -121,23 +133,23 @@ MISTAKES = {
                 lambda c, f, i, g: c + i * g),
     ],
     "cell_update_backward": [
-        Mistake("dprev_c is multiplied by the input gate i; along the cell state the factor is the forget gate: "
-                "dprev_c = dnext_c * f.",
+        Mistake("dprev_c is multiplied by the input gate i. In the forward pass, which gate multiplies "
+                "C_(t-1)?",
                 lambda d, c, f, i, g: (d * i, d * c, d * g, d * i)),
-        Mistake("dprev_c is multiplied by the candidate g; C_{t-1} is multiplied by f in the forward pass, "
-                "so dprev_c = dnext_c * f.",
+        Mistake("dprev_c is multiplied by the candidate g. In the forward pass, what multiplies C_(t-1)?",
                 lambda d, c, f, i, g: (d * g, d * c, d * g, d * i)),
-        Mistake("dprev_c is f alone: multiply by the upstream gradient dnext_c (chain rule), dprev_c = dnext_c * f.",
+        Mistake("dprev_c is the local derivative alone. What does the chain rule multiply it by?",
                 lambda d, c, f, i, g: (f, d * c, d * g, d * i)),
-        Mistake("dprev_c = dnext_c forgets the forget gate: C_(t-1) is multiplied by f in the forward pass, "
-                "so the gradient along the cell state is scaled by f at every step, dprev_c = dnext_c * f.",
+        Mistake("dprev_c passes dnext_c through unchanged, as if C_(t-1) went into C_t as it is. What is "
+                "C_(t-1) multiplied by in the forward pass?",
                 lambda d, c, f, i, g: (d, d * c, d * g, d * i)),
-        Mistake("you forgot the upstream gradient dnext_c: each gradient is dnext_c times a local derivative.",
+        Mistake("you returned the local derivatives alone. What does the chain rule multiply each of "
+                "them by?",
                 lambda d, c, f, i, g: (f, c, g, i)),
-        Mistake("dprev_c and df are swapped: dprev_c = dnext_c * f (what C_{t-1} is multiplied by), "
-                "df = dnext_c * prev_c.",
+        Mistake("dprev_c and df are swapped. In the product f * C_(t-1), what is each factor multiplied "
+                "by?",
                 lambda d, c, f, i, g: (d * c, d * f, d * g, d * i)),
-        Mistake("di and dg are swapped: di = dnext_c * g (what i is multiplied by), dg = dnext_c * i.",
+        Mistake("di and dg are swapped. In the product i * g, what is each factor multiplied by?",
                 lambda d, c, f, i, g: (d * f, d * c, d * i, d * g)),
     ],
 }

@@ -78,9 +78,14 @@ HINTS = register_hints({
     "lstm_cell_step": [
         "you already have a function for every gate and for the two updates: in which order must they run, "
         "and which values does each need?",
+        "the four gates come first and do not depend on each other: each reads x, prev_h and the whole "
+        "stacked Wx, Wh, b. Which of the two updates can run next, and which must wait for it?",
+        "the cell update needs the old cell state and three of the gates; the hidden state needs the "
+        "remaining gate and the NEW cell state. Read the signatures of `cell_update` and `hidden_state` "
+        "(show_source) for the order of their arguments.",
         "call input_gate, forget_gate, candidate and output_gate with the stacked Wx, Wh, b "
-                      "(each picks its own block), then next_c = cell_update(prev_c, f, i, g) and "
-                      "next_h = hidden_state(o, next_c); return next_h, next_c."],
+        "(each picks its own block), then next_c = cell_update(prev_c, f, i, g) and "
+        "next_h = hidden_state(o, next_c); return next_h, next_c."],
 })
 
 
@@ -124,26 +129,27 @@ def _near(a, b, mask, tol=0.12):
 
 MISTAKES = {
     "latch_weights": [
-        Mistake("h shows the stored value at every step; only C should show it. The output gate must be "
-                "shut (large negative bias) and open on the C flag only.",
+        Mistake("h shows the stored value at every step; only C should show it. Which gate decides when "
+                "the cell is shown, and on which flag should it open?",
                 _latch(o_bias=10.0), symptom=lambda r: _near(r["out"], r["held"], r["holding"] & ~r["is_c"])),
-        Mistake("B does not clear: after a B your cell still shows the old value on C. The forget gate must "
-                "close on the B flag (a large negative weight on it).",
+        Mistake("B does not clear: after a B your cell still shows the old value on C. Which gate can "
+                "drop what the cell holds, and does it read the B flag?",
                 _latch(f_on_b=0.0), symptom=lambda r: _near(r["out"], r["held_no_clear"], r["cleared_c"])),
         Mistake("the cell stores every value, not only the one on A: the input gate is open on all tokens. "
-                "It must open on the A flag only.",
+                "What should keep it shut unless the A flag is on?",
                 _latch(i_bias=10.0, f_bias=-10.0), symptom=lambda r: _near(r["out"], r["v_now"], r["is_c"])),
-        Mistake("on A your cell adds the new value to the old one instead of replacing it: the forget gate "
-                "must close on the A flag too.",
+        Mistake("on A your cell adds the new value to the old one instead of replacing it. What must "
+                "happen to the old value at the moment a new one is written?",
                 _latch(f_on_a=0.0), symptom=lambda r: _near(r["out"], r["held_added"], r["is_c"] & r["readded"])),
-        Mistake("the stored value fades: your forget gate is below 1 between tokens (a bias of 2 keeps "
-                "88 % per step). Saturate it with a large bias.",
+        Mistake("the stored value fades: your forget gate is below 1 between tokens, so every step drops a "
+                "share of it. How large must a sigmoid's input be for the gate to keep the value to four "
+                "decimals?",
                 _latch(f_bias=2.0),
                 symptom=lambda r: np.all(np.abs(r["out"][r["is_c"]]) <= np.abs(r["want"][r["is_c"]]) + 0.02)
                 and np.all((r["out"] * r["want"])[r["is_c"]] >= -1e-3)
                 and np.mean(np.abs(r["out"] - r["want"])[r["is_c"] & r["holding"]]) > 0.05),
-        Mistake("h on C has the opposite sign of the stored value: the candidate g must read v with a "
-                "positive weight.",
+        Mistake("h on C has the opposite sign of the stored value. Which weight carries v into the "
+                "candidate g, and what sign does it need?",
                 _latch(g_w=-1.0), symptom=lambda r: _near(r["out"], -r["want"], r["is_c"])),
     ],
     "output_gate_and_hidden": [
@@ -168,30 +174,30 @@ MISTAKES = {
                 lambda x, h, c, W, U, b: (_o_of(x, h, W, U, b) * np.tanh(c), _o_of(x, h, W, U, b))),
     ],
     "lstm_cell_step": [
-        Mistake("the forget and input gates are swapped: C_t = f_t * C_{t-1} + i_t * c~_t. The stacked "
-                "blocks are i, f, g, o, so block 0 is the input gate and block 1 the forget gate.",
+        Mistake("the forget and input gates are swapped. Which gate scales the old cell state, which the "
+                "candidate, and which block of the stacked weights holds each?",
                 _wrong_step(swap_if=True), example=_wrong_step(order="figo")),
-        Mistake("you read the blocks in CS231n's order i, f, o, g; this series stacks them as PyTorch "
-                "does, i, f, g, o, so block 2 is the candidate and block 3 the output gate.",
+        Mistake("you read the blocks in CS231n's order i, f, o, g. In which order does this series (and "
+                "PyTorch) stack them? The gate functions pick their own block for you.",
                 _wrong_step(order="ifog")),
-        Mistake("the candidate c~_t goes through a sigmoid; it uses tanh, so it can propose negative "
-                "values, in (-1, 1).",
+        Mistake("the candidate c~_t goes through a sigmoid, so it can never propose a negative value. "
+                "Which squash does the candidate use?",
                 _wrong_step(g_act=sigmoid)),
-        Mistake("the previous cell state is missing: C_t = f_t * C_{t-1} + i_t * c~_t keeps part of the "
-                "old memory; without f_t * C_{t-1} the cell forgets everything at every step.",
+        Mistake("the previous cell state is missing, so your cell forgets everything at every step. "
+                "Which part of the update keeps the old memory?",
                 _wrong_step(keep_old=False)),
-        Mistake("h uses the old cell state C_{t-1}; it should show the new one, h_t = o_t * tanh(C_t).",
+        Mistake("h shows the old cell state C_(t-1). Which cell state does the hidden state of step t "
+                "show?",
                 _wrong_step(h_from="old")),
-        Mistake("h uses C_t without tanh: h_t = o_t * tanh(C_t).",
+        Mistake("h uses C_t without squashing it. The cell state can leave [-1, 1]: what brings it back "
+                "before the output gate scales it?",
                 _wrong_step(h_tanh=False)),
-        Mistake("h = o * tanh(prev_h) shows the previous hidden state; h_t shows the memory, the new cell "
-                "state: h_t = o_t * tanh(C_t).",
+        Mistake("your h shows the previous hidden state. What is the hidden state a view of?",
                 _wrong_step(h_from="prev_h")),
-        Mistake("you applied tanh to the new cell state itself, C_t = tanh(f * C_(t-1) + i * g). The cell "
-                "state is never squashed (that is what lets it carry gradients and counts); only the copy "
-                "shown in h_t goes through tanh.",
+        Mistake("you applied tanh to the new cell state itself, so C_t can never leave (-1, 1) and a count "
+                "or a gradient along it is squashed at every step. Which of C_t and h_t goes through tanh?",
                 _wrong_step(squash_c=True)),
-        Mistake("the two outputs are swapped: return (next_h, next_c), the hidden state first.",
+        Mistake("the two outputs are swapped. In which order does `lstm_step_forward` return them?",
                 lambda x, h, c, W, U, b: _step_reference(x, h, c, W, U, b)[::-1]),
     ],
 }

@@ -62,8 +62,9 @@ def cell_state_grad(dnext_h, dnext_c, o, tanh_c):
 
 @solution
 def find_bug_gate():
-    """`gate_block_errors(mystery_gates_backward)` fails only in the o block of db (about 1e-1); i, f, g pass."""
-    return "o"
+    """(gate, line): the o block of db alone fails `gate_block_errors(mystery_gates_backward)` (about 1e-1),
+    and of the two lines that make da_o the wrong one assigns `do` (it takes tanh of tanh_c)."""
+    return "o", "do"
 
 
 @solution  # deliberate teaching pair: the reference answer to mystery_gates_backward, one line changed
@@ -108,8 +109,11 @@ HINTS = register_hints({
     "find_bug_gate": [
         "do not read the code for the bug: measure. Which tool of section 4 tells you, block by block, "
         "which gradient is wrong?",
-        "run `gate_block_errors(mystery_gates_backward)` and return the letter of the "
-                     "gate whose block of db fails (relative error far above 1e-7)."],
+        "run `gate_block_errors(mystery_gates_backward)`: the gate whose block of db fails (relative error "
+        "far above 1e-7) is the first answer. Only the lines that feed that block can hold the bug.",
+        "two lines feed a gate's block of da: the gradient on the gate's value, then its squash's slope. "
+        "Compare each with what the table of section 2 says it should be; the second answer is the name "
+        "the wrong line assigns."],
     "fixed_gates_backward": [
         "you know which block is wrong; which two lines of the mystery compute that block's gradient? "
         "Derive that gradient yourself from h_t = o_t * tanh(C_t) and compare.",
@@ -159,73 +163,75 @@ def _wrong_lstm_backward(*, dprev_c="f", h_path=True, tanh_of="tanh_c", g_slope=
 
 MISTAKES = {
     "lstm_step_backward": [
-        Mistake("dprev_c = dnext_c forgets the forget gate: C_t = f * C_(t-1) + ..., so the gradient along "
-                "the cell state is multiplied by f at every step (notebook 05's lesson), dprev_c = dc * f.",
+        Mistake("dprev_c passes dnext_c through unchanged, as if C_(t-1) went into C_t as it is. What is "
+                "C_(t-1) multiplied by in the forward pass (notebook 05's lesson)?",
                 _wrong_lstm_backward(dprev_c="dnext_c")),
-        Mistake("dprev_c skips the forget gate: it is dc * f, where dc is the whole gradient on C_t.",
+        Mistake("dprev_c is the whole gradient on C_t, passed back unchanged. What multiplies C_(t-1) on "
+                "its way into C_t?",
                 _wrong_lstm_backward(dprev_c="dc")),
-        Mistake("only dnext_c reaches C_t in your pass; C_t also reaches the loss through h_t = o * tanh(C_t), "
-                "so dc = dnext_c + dnext_h * o * (1 - tanh(C_t)**2).",
+        Mistake("only dnext_c reaches C_t in your pass. Which other value of step t is computed from C_t, "
+                "and what gradient comes back through it?",
                 _wrong_lstm_backward(h_path=False)),
-        Mistake("you used 1 - C_t**2 as the slope of tanh at C_t: the slope is 1 - tanh(C_t)**2, and C_t "
-                "itself is not squashed (it can leave [-1, 1]).",
+        Mistake("you used 1 - C_t**2 as the slope of tanh at C_t. The slope of tanh is written with its "
+                "OUTPUT; is C_t a tanh output (can it leave [-1, 1])?",
                 _wrong_lstm_backward(tanh_of="c")),
-        Mistake("the candidate g uses the sigmoid's slope g * (1 - g); g = tanh(a_g), so its slope is 1 - g**2.",
+        Mistake("the candidate g uses the sigmoid's slope. Which squash makes g, and what is its slope?",
                 _wrong_lstm_backward(g_slope="sigmoid")),
-        Mistake("da is stacked in the order i, f, o, g; this series stacks i, f, g, o (PyTorch's order), "
-                "and da must match the columns of Wx.",
+        Mistake("da is stacked in CS231n's order i, f, o, g. Its blocks must match the columns of Wx: in "
+                "which order does this series stack them?",
                 _wrong_lstm_backward(order="ifog")),
-        Mistake("your forward pass shows the old memory, h = o * tanh(C_(t-1)); h_t shows the new "
-                "cell state, o * tanh(C_t).",
+        Mistake("your forward pass shows the old memory C_(t-1) in h. Which cell state does h_t show?",
                 _wrong_lstm_backward(h_from="old")),
     ],
     "cell_state_grad": [
-        Mistake("you dropped the gradient arriving along the cell-state highway: C_t also feeds C_{t+1} "
-                "directly, so dnext_c must be added to what comes through h_t.",
+        Mistake("you dropped the gradient arriving along the cell-state highway. C_t feeds h_t; what else "
+                "does it feed, and what gradient comes back from there?",
                 lambda dh, dc, o, tc: dh * o * (1.0 - tc**2)),
-        Mistake("the tanh derivative is missing: h_t = o_t * tanh(C_t), so the path from h_t to C_t is "
-                "multiplied by o_t AND by tanh'(C_t) = 1 - tanh(C_t)**2 = 1 - tanh_c**2.",
+        Mistake("the tanh derivative is missing: between C_t and h_t there is a gate AND a squash. What "
+                "does going back through the squash multiply by?",
                 lambda dh, dc, o, tc: dc + dh * o),
         Mistake("o * (1 - o) is the sigmoid's derivative, which belongs to the output gate's own "
-                "pre-activation (da_o); the path from h_t to C_t goes through tanh: o * (1 - tanh_c**2).",
+                "pre-activation (da_o). Which squash lies on the path from C_t to h_t?",
                 lambda dh, dc, o, tc: dc + dh * o * (1.0 - o)),
-        Mistake("1 - tanh_c is not tanh's derivative; it is 1 - tanh(C_t)**2, so square tanh_c.",
+        Mistake("1 - tanh_c is not tanh's derivative. Differentiate tanh and write it with its output "
+                "tanh_c: is something squared?",
                 lambda dh, dc, o, tc: dc + dh * o * (1.0 - tc)),
-        Mistake("tanh_c already holds tanh(C_t); you applied tanh to it a second time. "
-                "The derivative is 1 - tanh_c**2.",
+        Mistake("you applied tanh to tanh_c a second time. What does tanh_c already hold?",
                 lambda dh, dc, o, tc: dc + dh * o * (1.0 - np.tanh(tc)**2)),
-        Mistake("the factor in front is the output gate o_t (dh_t/dtanh(C_t) = o_t), not tanh_c: "
-                "dnext_h * o * (1 - tanh_c**2).",
+        Mistake("the factor in front is tanh_c. In h_t = o_t * tanh(C_t), what is tanh(C_t) multiplied by?",
                 lambda dh, dc, o, tc: dc + dh * tc * (1.0 - tc**2)),
-        Mistake("you multiplied the two paths instead of adding them: gradients arriving along different "
-                "paths are summed (the multivariable chain rule).",
+        Mistake("you multiplied the two paths. When a value reaches the loss along two paths, how does "
+                "the multivariable chain rule combine their gradients?",
                 lambda dh, dc, o, tc: dc * dh * o * (1.0 - tc**2)),
     ],
     "fixed_gates_backward": [
-        Mistake("this is still the mystery's output: its o block of da is wrong. Run "
-                "`gate_block_errors(fixed_gates_backward)` and read the lines that make da_o.",
+        Mistake("this is still the mystery's output: its o block of da is wrong. What does "
+                "`gate_block_errors(fixed_gates_backward)` say, and which lines make da_o?",
                 mystery_gates_backward),
-        Mistake("do uses tanh of the OLD cell state; h_t = o_t * tanh(C_t) shows the new one, which the "
-                "cache already holds as tanh_c: do = dnext_h * tanh_c.",
+        Mistake("do uses tanh of the OLD cell state. Which cell state does h_t show, and which of the "
+                "inputs already holds its tanh?",
                 _with_do(lambda tc, pc: np.tanh(pc))),
-        Mistake("do is missing the factor tanh(C_t): h_t = o_t * tanh(C_t), so dL/do_t = dnext_h * tanh_c.",
+        Mistake("do is dnext_h alone. In h_t, what is o_t multiplied by?",
                 _with_do(lambda tc, pc: np.ones_like(tc))),
-        Mistake("da stacks the blocks in CS231n's order i, f, o, g; this series (and PyTorch) uses i, f, g, o.",
+        Mistake("da stacks the blocks in CS231n's order i, f, o, g. In which order does the mystery (and "
+                "this series) stack them?",
                 lambda *a: (reorder_gates(fixed_gates_backward(*a)[0], "ifgo", "ifog"), fixed_gates_backward(*a)[1])),
     ],
     "numpy_to_torch_weights": [
-        Mistake("you forgot the transposes: nn.LSTM stores weight_ih as (4H, D) and weight_hh as (4H, H), "
-                "the transposes of Wx (D, 4H) and Wh (H, 4H).",
+        Mistake("your weights have numpy's shapes. nn.LSTM computes x @ weight_ih.T: which shape must "
+                "weight_ih have for that, and weight_hh?",
                 _torch_weights(lambda Wx, Wh: Wx, lambda Wx, Wh: Wh, lambda b: b)),
-        Mistake("weight_ih must be Wx.T, shape (4H, D): you transposed Wh but not Wx.",
+        Mistake("weight_hh is right, but weight_ih still has Wx's shape (D, 4H). What did you do to Wh "
+                "that Wx needs too?",
                 _torch_weights(lambda Wx, Wh: Wx, lambda Wx, Wh: Wh.T, lambda b: b)),
-        Mistake("weight_hh must be Wh.T, shape (4H, H): you transposed Wx but not Wh.",
+        Mistake("weight_ih is right, but weight_hh still has Wh's shape (H, 4H). What did you do to Wx "
+                "that Wh needs too?",
                 _torch_weights(lambda Wx, Wh: Wx.T, lambda Wx, Wh: Wh, lambda b: b)),
-        Mistake("weight_ih and weight_hh are swapped: weight_ih (input-to-hidden) comes from Wx, "
-                "weight_hh (hidden-to-hidden) from Wh.",
+        Mistake("weight_ih and weight_hh are swapped. Which numpy weight multiplies the input x, and "
+                "which the hidden state?",
                 _torch_weights(lambda Wx, Wh: Wh.T, lambda Wx, Wh: Wx.T, lambda b: b)),
-        Mistake("you put b into both bias_ih and bias_hh: nn.LSTM adds the two, so every gate would see 2b. "
-                "Put b into one of them and zeros into the other.",
+        Mistake("you put b into both bias_ih and bias_hh. nn.LSTM adds the two: what bias would every "
+                "gate see?",
                 _torch_weights(lambda Wx, Wh: Wx.T, lambda Wx, Wh: Wh.T, lambda b: 2.0 * b),
                 example=lambda Wx, Wh, b: (Wx.T, Wh.T, b, b)),
         Mistake("you reordered the gate blocks (to CS231n's i, f, o, g?); nn.LSTM and this package both "
@@ -303,29 +309,65 @@ def check_cell_state_grad(fn) -> CheckResult:
                      hint=HINTS["cell_state_grad"])
 
 
+# the variables mystery_gates_backward assigns, and the blocks of da (or dprev_c) each one feeds
+MYSTERY_LINES = {"do": "o", "da_o": "o", "dc": "ifg", "di": "i", "dg": "g", "df": "f", "dprev_c": "",
+                 "da_i": "i", "da_f": "f", "da_g": "g"}
+
+
+def _line_name(answer) -> str | None:
+    """The variable a line assigns: 'do' from 'do', or from 'do = dnext_h * np.tanh(tanh_c)'."""
+    if not isinstance(answer, str):
+        return None
+    name = answer.split("=")[0].strip() if "=" in answer else answer.strip()
+    return name if name.isidentifier() else None
+
+
 def check_find_bug_gate(fn) -> CheckResult:
-    """Exercise: name the gate ('i', 'f', 'g' or 'o') whose gradient `mystery_gates_backward` gets wrong."""
-    label = learner_label(fn, "find_bug_gate")
+    """Exercise: name the gate whose gradient `mystery_gates_backward` gets wrong AND the wrong line's variable.
+
+    Two answers at once, so a guess passes one time in forty, not one in four: ``(gate, line)`` with
+    gate 'i', 'f', 'g' or 'o' and line the name the wrong line assigns (or the whole line).
+    """
+    name = "find_bug_gate"
+    label = learner_label(fn, name)
     try:
         answer = fn()
     except NotImplementedError:
-        return unfinished(label, first_hint("find_bug_gate"), "find_bug_gate")
+        return unfinished(label, first_hint(name), name)
     except Exception as exc:  # a learner's crash becomes one readable line, not a traceback
-        return crashed(label, exc, "find_bug_gate")
+        return crashed(label, exc, name)
     if answer is None:
-        return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?", "returned None",
-                           "find_bug_gate")
-    gate = GATE_ANSWERS.get(str(answer).strip().lower()) if isinstance(answer, str) else None
+        return CheckResult(False, f"{FAIL} {label} returned None: did you forget `return`?", "returned None", name)
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return CheckResult(False, f"{FAIL} {label} returned {answer!r}; return two answers, "
+                                  "(gate, line): the gate whose block fails ('i', 'f', 'g' or 'o') and the name "
+                                  "the wrong line assigns (the variable left of its `=`).", "not two answers", name)
+    gate_answer, line_answer = answer
+    gate = GATE_ANSWERS.get(str(gate_answer).strip().lower()) if isinstance(gate_answer, str) else None
     if gate is None:
-        return CheckResult(False, f"{FAIL} {label} returned {answer!r}; answer with one letter: "
-                                  "'i', 'f', 'g' or 'o'.", "not a gate", "find_bug_gate")
-    if gate == "o":
-        return CheckResult(True, f"{PASS} {label}: yes, the output gate's block. It alone fails while i, f, g "
-                                 "and dprev_c pass, so the wrong line is one of the two that make da_o "
-                                 "(do or da_o). Fix it in the next exercise.", None, "find_bug_gate")
-    return CheckResult(False, f"{FAIL} {label}: the {GATE_NAMES[gate]} block passes the gradient check (its "
-                              "relative error is below 1e-7), so its gradient is right. Look for the block "
-                              "whose error is far above 1e-7.", f"wrong gate {gate}", "find_bug_gate")
+        return CheckResult(False, f"{FAIL} {label}: the first answer is {gate_answer!r}; name the gate with "
+                                  "one letter: 'i', 'f', 'g' or 'o'.", "not a gate", name)
+    if gate != "o":
+        return CheckResult(False, f"{FAIL} {label}: the {GATE_NAMES[gate]} block passes the gradient check (its "
+                                  "relative error is below 1e-7), so its gradient is right. Did you run the "
+                                  "check? Look for the block whose error is far above 1e-7.", f"wrong gate {gate}",
+                           name)
+    line = _line_name(line_answer)
+    if line not in MYSTERY_LINES:
+        return CheckResult(False, f"{FAIL} {label}: the gate is right. The second answer, {line_answer!r}, is "
+                                  "not a variable `mystery_gates_backward` assigns: name the one left of the "
+                                  "`=` on the wrong line.", "not a line", name)
+    if "o" not in MYSTERY_LINES[line]:
+        return CheckResult(False, f"{FAIL} {label}: the gate is right, but the line that assigns {line} does "
+                                  "not feed the output gate's block (and the blocks it feeds pass the check). "
+                                  "Which lines does da_o depend on?", "line outside the block", name)
+    if line == "da_o":
+        return CheckResult(False, f"{FAIL} {label}: the gate is right, and da_o does use the sigmoid's slope "
+                                  "o * (1 - o), as the output gate's own squash needs. Is the value it "
+                                  "multiplies that slope by right?", "right slope", name)
+    return CheckResult(True, f"{PASS} {label}: yes, the output gate's block alone fails while i, f, g and "
+                             "dprev_c pass, and its wrong line is the one that makes do. Fix it in the next "
+                             "exercise.", None, name)
 
 
 def gates_backward_case(rng, N, H):

@@ -49,42 +49,45 @@ def _with_blocks(**changed):
 
 MISTAKES = {
     "mean_predictor_mse": [
-        Mistake("that is the variance of ONE U(0, 1) number, 1/12. The target is a sum of n_marked "
-                "independent numbers, and variances of independent numbers add.",
+        Mistake("that is the variance of ONE U(0, 1) number, whatever n_marked is. The target is a sum of "
+                "n_marked independent numbers: how do the variances of independent numbers combine?",
                 lambda n: 1 / 12),
-        Mistake("that is a standard deviation. The MSE of predicting the mean is the mean SQUARED error, "
-                "the variance itself: drop the square root.",
+        Mistake("that is a standard deviation. The mean squared error is a mean of SQUARES: is that a "
+                "standard deviation or a variance?",
                 lambda n: np.sqrt(n / 12)),
-        Mistake("that is E[S^2], the error of always predicting 0. The best constant is the mean "
-                "E[S] = n_marked / 2, and its MSE is Var(S) = E[S^2] - E[S]^2.",
+        Mistake("that is E[S^2], the error of always predicting 0. Which constant is the best prediction, "
+                "and what is the mean squared error around it?",
                 lambda n: n / 12 + n**2 / 4),
-        Mistake("n_marked * 1/3 uses E[u^2] = 1/3 where the variance is needed: "
-                "Var(u) = E[u^2] - E[u]^2 = 1/3 - 1/4 = 1/12.",
+        Mistake("n_marked / 3 uses E[u^2] where the variance of u is needed. What must you subtract "
+                "from E[u^2] to get Var(u)?",
                 lambda n: n / 3),
-        Mistake("n_marked^2 / 12 is the variance of n_marked copies of ONE number, Var(n u) = n^2 Var(u). "
-                "The marked numbers are independent, so their variances add: n_marked times 1/12.",
+        Mistake("n_marked^2 / 12 is the variance of n_marked copies of ONE number (n times the same u). "
+                "Are the marked numbers copies of each other, and how do independent variances combine?",
                 lambda n: n**2 / 12),
+        Mistake("n_marked / 6 uses 1/6 for the variance of one U(0, 1) number. Work it out: what are "
+                "E[u^2] and E[u]^2 for u uniform on (0, 1)?",
+                lambda n: n / 6),
     ],
     "count_parameters": [
-        Mistake("you counted one bias vector per block; PyTorch keeps two, bias_ih and bias_hh "
-                "(only their sum matters to the output, but both are trained parameters).",
+        Mistake("you counted one bias vector per block. How many bias vectors does PyTorch keep per "
+                "block (print the names of a layer's parameters)?",
                 lambda kind, H, D: BLOCKS[kind] * H * (D + H + 1)),
-        Mistake("your LSTM has three blocks; it has four: input gate, forget gate, candidate g and "
-                "output gate (i, f, g, o). The candidate has its own weights too.",
+        Mistake("your LSTM has three blocks of weights. List what an LSTM step computes from x_t and "
+                "h_(t-1): did you count the candidate?",
                 _with_blocks(lstm=3)),
-        Mistake("your GRU has four blocks, like an LSTM; it has three: reset gate r, update gate z "
-                "and the candidate n (no output gate, no separate cell state).",
+        Mistake("your GRU has four blocks, like an LSTM. Does a GRU have an output gate?",
                 _with_blocks(gru=4)),
-        Mistake("your GRU has two blocks; it has three: reset gate r, update gate z and the candidate n, "
-                "each with its own weights.",
+        Mistake("your GRU has two blocks. Besides its two gates, what else does a GRU step compute from "
+                "x_t and h_(t-1)?",
                 _with_blocks(gru=2)),
-        Mistake("the recurrent weights weight_hh (H x H per block) are missing; they are what makes the "
-                "layer recurrent.",
+        Mistake("the recurrent weights are missing. Which weights read h_(t-1), and what shape do they "
+                "have per block?",
                 lambda kind, H, D: BLOCKS[kind] * H * (D + 2)),
-        Mistake("the input weights weight_ih (H x D per block) are missing.",
+        Mistake("the input weights are missing. Which weights read x_t, and what shape do they have per "
+                "block?",
                 lambda kind, H, D: BLOCKS[kind] * H * (H + 2)),
-        Mistake("you counted every kind as one block (a plain RNN). The GRU has 3 blocks of weights, the "
-                "LSTM 4.",
+        Mistake("you counted every kind as one block, like a plain RNN. How many separate things does a "
+                "GRU step compute from x_t and h_(t-1), and an LSTM step?",
                 lambda kind, H, D: H * (D + H + 2)),
     ],
 }

@@ -64,16 +64,11 @@ def _overflowing_softmax(z):
         return e / e.sum(axis=-1, keepdims=True)
 
 
-def _nan_as_minus_one(fn):
-    """``fn`` with nan and inf in its output replaced by -1, so an overflowing softmax can be recognised."""
-    def wrapped(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        if out is None:
-            return None
-        with np.errstate(invalid="ignore"):
-            out = np.asarray(out, dtype=np.float64)
-        return np.nan_to_num(out, nan=-1.0, posinf=-1.0, neginf=-1.0)
-    return wrapped
+def _global_max_softmax(z):
+    """A softmax shifted by the largest logit of the whole array: a row far below it underflows to 0 / 0 = nan."""
+    with np.errstate(under="ignore", invalid="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 def _lr_curve(fn):
@@ -111,44 +106,45 @@ def _schedule_mistake(message, **kind):
 
 MISTAKES = {
     "temperature_probs": [
-        Mistake("you multiplied the logits by the temperature; divide them. T = 0.5 must sharpen the "
-                "distribution (logits twice as far apart), T = 2 must flatten it.",
+        Mistake("you multiplied the logits by the temperature. T = 0.5 must sharpen the distribution and "
+                "T = 2 flatten it: does yours move the logits apart or together at T = 0.5?",
                 lambda z, T: softmax(z * T)),
         Mistake("you took the softmax first and divided the probabilities by the temperature afterwards: "
-                "they no longer sum to 1 and their ratios did not change. Scale the logits, then softmax.",
+                "they no longer sum to 1 and their ratios did not change. Where must the temperature act?",
                 lambda z, T: softmax(z) / T),
-        Mistake("you raised the probabilities to the power 1/T but did not normalise them again; "
-                "softmax(z / T) is p**(1/T) divided by its sum over the row.",
+        Mistake("you raised the probabilities to the power 1/T, but your rows no longer add up to 1. "
+                "What does a distribution need after that?",
                 lambda z, T: softmax(z) ** (1 / T)),
-        Mistake("the temperature has no effect in your version: you returned softmax(logits).",
+        Mistake("the temperature has no effect in your version: you returned the plain softmax. Where "
+                "must the temperature enter?",
                 lambda z, T: softmax(z)),
-        Mistake("you normalised over the whole array; each row (the last axis) is its own distribution "
-                "and must sum to 1 on its own.",
+        Mistake("you normalised over the whole array, so the rows do not add up to 1 each. Which axis "
+                "is one distribution?",
                 lambda z, T: np.exp(z / T - (z / T).max()) / np.exp(z / T - (z / T).max()).sum()),
-        Mistake("your softmax overflows: exp of a logit near 1000 is inf, and inf / inf is nan. Subtract "
-                "each row's largest (scaled) logit before exp; the shift cancels in the ratio.",
-                lambda z, T: np.nan_to_num(_overflowing_softmax(z / T), nan=-1.0, posinf=-1.0, neginf=-1.0),
-                example=lambda z, T: _overflowing_softmax(z / T)),
+        Mistake("your softmax overflows: exp of a logit near 1000 is inf, and inf / inf is nan. Which "
+                "number can you subtract from every logit of a row without changing the result?",
+                lambda z, T: _overflowing_softmax(z / T)),
+        Mistake("you subtracted the largest logit of the whole array, not of each row: a row whose logits "
+                "all lie far below that one underflows, every exp is 0, and 0 / 0 is nan. Which maximum "
+                "protects each row?",
+                lambda z, T: _global_max_softmax(z / T)),
     ],
     "lr_at": [
-        _schedule_mistake("there is no warmup: your learning rate starts at its full value. For the first "
-                          "warmup_steps steps it must rise linearly, lr * (step + 1) / warmup_steps, so that "
-                          "Adam's first, noisy updates stay small.", warmup="none"),
+        _schedule_mistake("there is no warmup: your learning rate starts at its full value, and the decay "
+                          "runs from step 0. What should the rate do during the first warmup_steps steps, "
+                          "while Adam's first updates are still noisy?", warmup="none"),
         _schedule_mistake("there is no warmup: your learning rate is at its full value during the first "
-                          "warmup_steps steps. It must rise linearly there, lr * (step + 1) / warmup_steps.",
-                          warmup="full"),
-        _schedule_mistake("your warmup starts at 0: with lr * step / warmup_steps the first update does nothing. "
-                          "Use (step + 1) / warmup_steps, so step 0 already gets lr / warmup_steps.",
-                          warmup="from_zero"),
-        _schedule_mistake("your decay is a straight line. After the warmup the schedule follows half a cosine, "
-                          "0.5 * (1 + cos(pi * progress)), which stays high longer and flattens out at the end.",
-                          decay="linear"),
-        _schedule_mistake("your schedule decays to 0; it should end at min_lr_ratio * lr, so the last steps "
-                          "still learn.", floor="zero"),
-        _schedule_mistake("min_lr_ratio is a fraction of lr, not a learning rate: the floor is min_lr_ratio * lr.",
-                          floor="absolute"),
-        _schedule_mistake("after max_steps your cosine rises again; clamp progress at 1 (min(1, progress)) so "
-                          "the learning rate stays at its floor.", clamp=False),
+                          "warmup_steps steps. What should it do there instead?", warmup="full"),
+        _schedule_mistake("your warmup starts at 0, so the first update does nothing. Which rate should "
+                          "step 0 already get?", warmup="from_zero"),
+        _schedule_mistake("your decay is a straight line. Which curve goes smoothly from 1 down to 0, flat at "
+                          "both ends, as progress goes from 0 to 1?", decay="linear"),
+        _schedule_mistake("your schedule decays to 0, so the last steps learn nothing. Where should it end?",
+                          floor="zero"),
+        _schedule_mistake("your floor is min_lr_ratio itself, used as a learning rate. What is min_lr_ratio "
+                          "a ratio of?", floor="absolute"),
+        _schedule_mistake("after max_steps your cosine rises again. What should progress do once it "
+                          "reaches 1?", clamp=False),
     ],
 }
 
@@ -161,7 +157,7 @@ def check_temperature_probs(fn) -> CheckResult:
     big = np.array([[1000.0, 999.0, 990.0, 995.0, 1001.0], [3.0, -2.0, 0.5, 1.0, 2.0]])
     cases = [Case((rng.normal(scale=2.0, size=(3, 7)), 0.5)), Case((rng.normal(size=(5,)), 2.0)),
              Case((rng.normal(scale=3.0, size=(2, 4)), 1.3)), Case((big, 0.8))]
-    return run_check("temperature_probs", _nan_as_minus_one(fn), temperature_probs, cases,
+    return run_check("temperature_probs", fn, temperature_probs, cases,
                      MISTAKES["temperature_probs"], hint=HINTS["temperature_probs"])
 
 

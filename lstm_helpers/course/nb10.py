@@ -70,33 +70,33 @@ def _covariance(values, feature, ddof):
 
 MISTAKES = {
     "bracket_depth": [
-        Mistake("your depth never decreases: a closing bracket ) ] } must subtract 1, "
-                "so that after `f(x)` the depth is back to 0.",
+        Mistake("your depth never decreases: after `f(x)` it should be back to 0. What must a closing "
+                "bracket do?",
                 lambda text: _wrong_depth(text, close_step=0)),
-        Mistake("closing brackets add 1 like opening ones; ) ] } must subtract 1.",
+        Mistake("closing brackets add 1 like opening ones, so the depth only grows. What should ) ] } do?",
                 lambda text: _wrong_depth(text, close_step=1)),
-        Mistake("you count only round brackets; [ ] and { } nest as well: in `f([x])` the x is at depth 2.",
+        Mistake("you count only round brackets. How deep is the x in `f([x])`?",
                 lambda text: _wrong_depth(text, "(", ")")),
-        Mistake("your depth is one character late: entry t must include character t itself (the depth "
-                "after reading it), so an opening bracket is already at depth 1.",
+        Mistake("your depth is one character late. Entry t is the depth after reading character t: what "
+                "is it at an opening bracket?",
                 lambda text: np.concatenate([[0.0], bracket_depth(text)[:-1]])),
     ],
     "unit_correlations": [
         Mistake("you did not subtract the means: that is the cosine similarity of the raw vectors, not "
-                "Pearson's r. Centre each unit and the feature over time first.", _cosine),
-        Mistake("that is the covariance; divide it by both standard deviations so that r lies in [-1, 1] "
-                "and does not depend on the units' scale.", lambda v, x: _covariance(v, x, 0)),
-        Mistake("that is the covariance (with 1 / (T - 1)); divide it by both standard deviations so that "
-                "r lies in [-1, 1].", lambda v, x: _covariance(v, x, 1)),
+                "Pearson's r. What does Pearson's r do to each series before comparing them?", _cosine),
+        Mistake("that is the covariance, which grows with the units' scale and can leave [-1, 1]. What "
+                "turns it into a correlation?", lambda v, x: _covariance(v, x, 0)),
+        Mistake("that is the covariance (with 1 / (T - 1)), which can leave [-1, 1]. What turns it into a "
+                "correlation?", lambda v, x: _covariance(v, x, 1)),
         Mistake("you mixed 1 / (T - 1) in the covariance with 1 / T in the standard deviations (np.std's "
-                "default): use the same factor in both, or none, since it cancels.",
+                "default). If both used the same factor, what would happen to it in the ratio?",
                 lambda v, x: unit_correlations(v, x) * len(x) / (len(x) - 1),
                 example=lambda v, x: np.cov(v.T, x)[-1, :-1] / (v.std(axis=0) * x.std())),
-        Mistake("you mixed 1 / T in the covariance with 1 / (T - 1) in the standard deviations: use the "
-                "same factor in both, or none, since it cancels.",
+        Mistake("you mixed 1 / T in the covariance with 1 / (T - 1) in the standard deviations. If both "
+                "used the same factor, what would happen to it in the ratio?",
                 lambda v, x: unit_correlations(v, x) * (len(x) - 1) / len(x)),
-        Mistake("you centred each time step across units (mean over axis 1); each unit must be centred over "
-                "time, values.mean(axis=0).",
+        Mistake("you centred each time step across units (mean over axis 1). Which mean does a unit's "
+                "correlation over time need?",
                 lambda v, x: _cosine(v - v.mean(axis=1, keepdims=True), x - x.mean())),
     ],
 }

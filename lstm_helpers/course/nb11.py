@@ -28,15 +28,19 @@ def minlstm_step(prev_h, k_f, k_i, k_h):
 
 
 MINLSTM_STEP_MISTAKES = [
-    Mistake("the gates are not normalised: use f' = f / (f + i) and i' = i / (f + i), so that f' + i' = 1.",
+    Mistake("the gates are not normalised: your two weights do not add up to 1. What can you divide "
+            "each of them by so that they do?",
             lambda h, kf, ki, kh: sigmoid(kf) * h + sigmoid(ki) * g_positive(kh)),
-    Mistake("the candidate is the raw pre-activation k_h: pass it through g (x + 0.5 above 0, sigmoid below).",
+    Mistake("the candidate is the raw pre-activation k_h, which can be negative. What must it stay for "
+            "the log-space scan, and which function of the module makes it so?",
             lambda h, kf, ki, kh: (sigmoid(kf) * h + sigmoid(ki) * kh) / (sigmoid(kf) + sigmoid(ki))),
-    Mistake("the candidate went through tanh, as in the LSTM; minLSTM uses g (x + 0.5 above 0, sigmoid below).",
+    Mistake("the candidate went through tanh, as in the LSTM, so it can be negative. What must it stay "
+            "for the log-space scan, and which function of the module makes it so?",
             lambda h, kf, ki, kh: (sigmoid(kf) * h + sigmoid(ki) * np.tanh(kh)) / (sigmoid(kf) + sigmoid(ki))),
-    Mistake("the input weight is 1 - f (the GRU's coupling); minLSTM normalises i' = i / (f + i) instead.",
+    Mistake("the input weight is 1 - f, the GRU's coupling, so the input gate k_i plays no part. How "
+            "does minLSTM use both gates and still make the weights add up to 1?",
             lambda h, kf, ki, kh: sigmoid(kf) * h + (1 - sigmoid(kf)) * g_positive(kh)),
-    Mistake("the two weights are swapped: f' multiplies h_{t-1} and i' the candidate.",
+    Mistake("the two weights are swapped. Which of them decides how much of h_{t-1} is kept?",
             lambda h, kf, ki, kh: (sigmoid(ki) * h + sigmoid(kf) * g_positive(kh)) / (sigmoid(kf) + sigmoid(ki))),
 ]
 
@@ -75,15 +79,18 @@ def stabilised_gates(a_i, log_f, prev_m):
 
 
 STABILISED_GATES_MISTAKES = [
-    Mistake("m_t forgets m_{t-1}: it is max(log f_t + m_{t-1}, i~_t), the running maximum of the log-weights.",
+    Mistake("m_t forgets m_{t-1}. The stabiliser is a RUNNING maximum: what does the forget gate's log "
+            "weight at step t add to?",
             lambda a, lf, pm: (np.exp(a - np.maximum(lf, a)), np.exp(lf + pm - np.maximum(lf, a)), np.maximum(lf, a))),
-    Mistake("f' needs + m_{t-1}: f' = exp(log f_t + m_{t-1} - m_t), because c_{t-1} was stored scaled "
-            "by exp(-m_{t-1}).",
+    Mistake("f' leaves out m_{t-1}. The previous cell state was stored scaled by exp(-m_{t-1}): what "
+            "must the forget weight put back?",
             lambda a, lf, pm: (np.exp(a - np.maximum(lf + pm, a)), np.exp(lf - np.maximum(lf + pm, a)),
                                np.maximum(lf + pm, a))),
-    Mistake("the gates are not stabilised: i' = exp(i~_t - m_t) and f' = exp(log f_t + m_{t-1} - m_t), not exp(i~_t).",
+    Mistake("the gates are not stabilised: your exponentials can overflow. What do you subtract inside "
+            "both of them?",
             lambda a, lf, pm: (np.exp(a), np.exp(lf), np.maximum(lf + pm, a))),
-    Mistake("m_t is a minimum; it must be the maximum, so that every exponent is <= 0.",
+    Mistake("m_t is a minimum, so the exponents can be positive and overflow. Which choice makes every "
+            "exponent <= 0?",
             lambda a, lf, pm: (np.exp(a - np.minimum(lf + pm, a)), np.exp(lf + pm - np.minimum(lf + pm, a)),
                                np.minimum(lf + pm, a))),
 ]
