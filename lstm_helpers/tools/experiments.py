@@ -76,9 +76,10 @@ CARD_NOTES = {"criterion": st.TASKS["adding1997"][3],
 EXPERIMENTS = {
     "sweep": ("results/longrange.json", Config(lengths=(50, 100, 200, 400), lrs=LR_GRID, eval_every=100, retire=True,
                                                steps_by_length={"50": 3000, "100": 4000, "200": 6000,
-                                                                "400": 10000})),
+                                                                "400": 8000})),
     "recall": ("results/recall.json", Config(task="recall", lengths=(20, 60), settings=RECALL_SETTINGS, lrs=LR_GRID,
-                                             steps=4000, batch_size=64, eval_every=50, retire=True)),
+                                             steps=4000, steps_by_length={"20": 10000}, batch_size=64, eval_every=50,
+                                             retire=True)),
     "recall_var": ("results/recall_var.json", Config(task="recall_var", lengths=(20, 60),
                                                      settings=("rnn_orth", "irnn", "lstm_fb3"), lrs=LR_GRID,
                                                      steps=4000, batch_size=64, eval_every=50, retire=True)),
@@ -124,6 +125,16 @@ def _train_one(cfg: Config, setting: str, length: int, hidden: int) -> tuple[lis
     return runs, time.process_time() - t0  # CPU seconds of this process
 
 
+def _same_plan(old: dict, new: dict, runs: list[dict]) -> bool:
+    """Whether the runs of an unfinished file were trained as ``new`` would train them: the same settings,
+    and the same budget for every length they cover (a length not yet run may get another budget)."""
+    keys = set(old) | set(new)
+    if any(old.get(k) != new.get(k) for k in keys - {"steps_by_length"}):
+        return False
+    old_cfg, new_cfg = Config(**{**old, "lengths": tuple(old["lengths"])}), Config(**{**new, "lengths": tuple(new["lengths"])})
+    return all(old_cfg.budget(L) == new_cfg.budget(L) for L in {r["length"] for r in runs})
+
+
 def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bool = False, jobs: int = 1,
         resume: bool = False) -> dict:
     """Train every (setting, length) of ``cfg``; choose each one's learning rate on validation; save as it goes.
@@ -149,7 +160,7 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
         cpu_s = {}
         if resume and out_path is not None and Path(out_path).is_file():
             old = json.loads(Path(out_path).read_text())
-            if old.get("settings") == json.loads(json.dumps(out["settings"])):
+            if _same_plan(old.get("settings", {}), json.loads(json.dumps(out["settings"])), old["runs"]):
                 for r in old["runs"]:
                     done.setdefault((r["setting"], r["length"]), []).append(r)
                 cpu_s.update({tuple(k.split("@")): v for k, v in old.get("cpu_s", {}).items()})
@@ -173,6 +184,9 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
         todo = [key for key in order if key not in done]
         if done:
             out["runs"] = [r for k in order if k in done for r in done[k]]
+            out["chosen_lr"] = {f"{s}@{L}": next(r["lr"] for r in done[(s, L)] if r["chosen"])
+                                for s, L in order if (s, L) in done}
+            out["cpu_s"] = {f"{s}@{L}": cpu_s[(s, L)] for s, L in order if (s, L) in cpu_s}
         if jobs == 1:
             for key in todo:
                 record(key, *_train_one(cfg, key[0], key[1], hidden[key[0]]))
