@@ -124,8 +124,8 @@ def test_comparisons_share_one_grid_and_run_to_convergence(name):
 # Every sentence the notebooks state about the results (01 section 6, 05 section 7, 06 section 7, 08)
 
 
-def solved(results, setting, length):
-    return res.solved_count(results, setting, length)
+def solved(results, setting, length, lr=None):
+    return res.solved_count(results, setting, length, lr)
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,106 @@ def test_06_reads_its_rates_from_the_sweep(sweep):
     assert res.chosen_runs(sweep, "lstm_fb1", 100)[0]["lr"] == 0.03
     # "the slowest solver's median" at T = 100 is 800, so 06's live budget of 3,000 is more than twice it
     assert 2 * res.budget_check(sweep)[100]["median"] <= 3000
+
+
+def test_recall_sentences(recall):
+    """01 section 6, 05 section 7 and 08 section 6 on notebook 01's task."""
+    assert (solved(recall, "rnn_orth", 20), solved(recall, "rnn_orth", 60)) == (3, 4)
+    assert sum(r["solved"] for r in res.runs_of(recall, "rnn_orth", 20)) == 18  # "18 of its 20 runs"
+    fb0 = [r for r in recall["runs"] if r["setting"] == "lstm_fb0"]
+    assert len(fb0) == 40 and not any(r["solved"] for r in fb0)  # "none of its 40 runs"
+    assert (solved(recall, "lstm_fb1", 20), solved(recall, "lstm_fb1", 60)) == (5, 0)
+    assert not any(r["solved"] for r in res.runs_of(recall, "lstm_fb1", 60))  # "and lag 60 not at all"
+    # "mostly at the two lower rates (5 of 5 each, 1 of 5 at 0.01, none at 0.03)"
+    assert [solved(recall, "lstm_fb1", 20, lr) for lr in (1e-3, 3e-3, 1e-2, 3e-2)] == [5, 5, 1, 0]
+    rows = {(r["setting"], r["length"]): r for r in res.summary(recall)}
+    assert rows["lstm_fb1", 20]["median_first_solved"] == 2800  # "after a median of 2,800 updates"
+    assert res.budget_check(recall)[20] == {"budget": 10000, "slowest": "lstm_fb1", "median": 2800.0, "ok": True}
+    assert (solved(recall, "lstm_fb3", 20), solved(recall, "lstm_fb3", 60)) == (5, 5)
+    assert sum(r["solved"] for r in res.runs_of(recall, "lstm_fb3", 20)) == 20  # "all 20 runs of the grid at lag 20"
+    # 05: "the fifth needed 1,100 in notebook 08's longer run" (forget bias 3, lag 20, the rate 05 uses)
+    assert rows["lstm_fb3", 20]["lr"] == 0.03 and rows["lstm_fb3", 20]["max_first_solved"] == 1100
+    assert (solved(recall, "irnn", 60), solved(recall, "gru", 20), solved(recall, "gru", 60)) == (5, 5, 3)
+    assert all(1450 <= r["n_params"] <= 1550 for r in recall["runs"])  # "about 1,500 weights"
+
+
+def test_random_lag_control_sentences(recall):
+    var = ex.load_results(FILES["recall_var"])
+    any_lr = {(s, L, name): sum(r["solved"] for r in res.runs_of(d, s, L))
+              for name, d in (("fixed", recall), ("random", var)) for s in ("rnn_orth", "irnn", "lstm_fb3")
+              for L in (20, 60)}
+    # "10 of its 20 runs at lag 20 (18 at a fixed lag) and 2 of 20 at lag 60 (13 at a fixed lag)"
+    assert (any_lr["rnn_orth", 20, "random"], any_lr["rnn_orth", 20, "fixed"]) == (10, 18)
+    assert (any_lr["rnn_orth", 60, "random"], any_lr["rnn_orth", 60, "fixed"]) == (2, 13)
+    # "The IRNN (9 and 11 of 20 at lag 60) and the LSTM with bias 3 (10 and 13 of 20)"
+    assert (any_lr["irnn", 60, "fixed"], any_lr["irnn", 60, "random"]) == (9, 11)
+    assert (any_lr["lstm_fb3", 60, "fixed"], any_lr["lstm_fb3", 60, "random"]) == (10, 13)
+    # "12 runs solved only the fixed lag of 60 and 1 only the random one: p = 0.0034"
+    fixed = {(r["seed"], r["lr"]): r["solved"] for r in res.runs_of(recall, "rnn_orth", 60)}
+    rand = {(r["seed"], r["lr"]): r["solved"] for r in res.runs_of(var, "rnn_orth", 60)}
+    only_fixed, only_rand = sum(fixed[k] and not rand[k] for k in fixed), sum(rand[k] and not fixed[k] for k in fixed)
+    assert (only_fixed, only_rand) == (12, 1) and f"{res.sign_test(12, 1, 'two-sided'):.4f}" == "0.0034"
+    # the lags of the control: "between 30 and 60 steps" (01), "[lag/2, lag]" (08)
+    assert st.TASKS["recall_var"][0](200, 60, 0)[2].min() - 1 == 30
+
+
+def test_readme_headline_matches_the_sweep(sweep):
+    text = (ROOT / "README.md").read_text()
+    assert "did not learn $T$ = 50, 100 or 200 in any of its\n120 runs" in text
+    lengths = [50, 100, 200]
+    assert done_lengths(sweep)[:3] == lengths
+    tanh = [r for r in sweep["runs"] if r["setting"] in ("rnn", "rnn_orth") and r["length"] in lengths]
+    assert len(tanh) == 120 and not any(r["solved"] for r in tanh)
+    assert "budgets of 3,000 to 6,000 updates" in text
+    assert [res.budget_check(sweep)[L]["budget"] for L in lengths] == [3000, 4000, 6000]
+    assert all(res.budget_check(sweep)[L]["ok"] for L in lengths)
+    assert all(solved(sweep, s, L) == 5 for s in ("lstm_fb0", "lstm_fb1") for L in lengths)  # "every seed"
+    assert all(solved(sweep, "gru", L) == 5 for L in lengths)  # "A GRU did too"
+    assert sum(solved(sweep, "irnn", L) for L in lengths) == 14  # "an IRNN ... solved 14 of its 15 seeds"
+
+
+def test_ablation_sentences():
+    abl = ex.load_results(FILES["ablations"])
+    rows = {r["setting"]: r for r in res.summary(abl)}
+    counts = {s: r["n_solved"] for s, r in rows.items()}
+    assert counts == {"lstm_fb0": 5, "lstm_fb1": 5, "lstm_no_forget_gate": 4, "lstm_no_output_tanh": 5,
+                      "lstm_coupled_gates": 5, "lstm_no_output_gate": 5}
+    assert all(r["ci_high"] >= rows["lstm_fb0"]["ci_low"] for r in rows.values())  # "every interval overlaps"
+    assert res.budget_check(abl)[50] == {"budget": 3000, "slowest": "lstm_fb0", "median": 800.0, "ok": True}
+    first = {s: [r["first_solved_step"] for r in res.chosen_runs(abl, s, 50)] for s in rows}
+    assert (min(first["lstm_coupled_gates"]), max(first["lstm_coupled_gates"])) == (150, 200)
+    assert (min(first["lstm_fb0"]), max(first["lstm_fb0"])) == (500, 900)
+    assert all(a < b for a, b in zip(first["lstm_coupled_gates"], first["lstm_fb0"]))  # faster with every seed
+    assert all(a < b for a, b in zip(first["lstm_no_output_tanh"], first["lstm_fb0"]))
+    p = res.signed_rank_test(first["lstm_coupled_gates"], first["lstm_fb0"], "two-sided")
+    assert f"{p:.3f}" == "0.062" and f"{min(1.0, 5 * p):.2f}" == "0.31"  # Holm's first step: 5 x p
+    any_lr = {s: sum(r["solved"] for r in res.runs_of(abl, s, 50)) for s in rows}
+    assert any_lr["lstm_no_forget_gate"] == 14 == min(any_lr.values()) and any_lr["lstm_fb0"] == 17
+    assert len(abl["runs"]) == 120  # "We ran 120"
+    assert round(1 / 252, 3) == 0.004  # the unpaired count the section warns about: C(10, 5) = 252
+
+
+@pytest.mark.parametrize("name,n_params,wrong", [("card16", 1233, (2145, 2184)), ("card", 117, (2145, 2184))])
+def test_card_sentences(name, n_params, wrong):
+    """08 section 5: online, 100,000 sequences, no run met the 1997 rule, every run on the mean predictor's plateau."""
+    card = ex.load_results(FILES[name])
+    s = card["settings"]
+    assert s["batch_size"] == 1 and s["steps"] == 100_000 and len(s["seeds"]) >= 5  # "one sequence per update"
+    runs = res.runs_of(card, "lstm_fb1", 100)
+    assert len(runs) == 10 and runs[0]["n_params"] == n_params  # "any of the 10 runs"
+    assert not any(r["solved"] for r in runs) and all(r["steps"] == 100_000 for r in runs)
+    counts = sorted(round((1 - r["test_acc"]) * 2560) for r in runs)
+    assert (counts[0], counts[-1]) == wrong
+    for r in runs:  # "sat on the mean predictor's plateau (validation MSE about 0.039) from its first evaluation to its last"
+        assert all(0.0385 <= round(v, 4) <= 0.044 for v in r["history"]["eval_loss"])
+    from lstm_helpers.data import adding_problem_1997
+    import numpy as np
+
+    _, y, _ = adding_problem_1997(2560, 100, seed=st.TEST_SEED)
+    assert int(np.sum(np.abs(y - 0.5) >= 0.04)) == 2161  # "against 2,161 for always answering 0.5"
+
+
+def test_one_irnn_seed_diverged_at_200(sweep):
+    # 08 section 4: "One IRNN seed at T = 200 diverged instead: its loss leaves the top of the plot"
+    runs = res.chosen_runs(sweep, "irnn", 200)
+    assert [r["seed"] for r in runs if r["val_loss"] > 1] == [0] and runs[0]["val_loss"] > 1e30
