@@ -162,8 +162,8 @@ def test_presets_exist_and_validate():
         cfg = T.get_preset(name)
         assert isinstance(cfg, T.TrainConfig) and cfg.validate() is cfg
     assert T.get_preset("gpu").max_seconds == 60
-    t4 = T.get_preset("t4")  # stops training within 8 min on a slow T4, evaluates the whole validation split
-    assert t4.max_seconds <= 480 and t4.eval_batches is None and t4.amp == "auto"
+    t4 = T.get_preset("t4")  # the shipped model's recipe, stopped after 8 min of training on a slow T4
+    assert t4 == replace(T.get_preset("shakespeare"), max_seconds=480) and t4.amp == "auto"
     assert "shakespeare" in T.PRESETS
     cfg = T.get_preset("tiny", max_steps=7)
     assert cfg.max_steps == 7 and T.PRESETS["tiny"].max_steps != 7
