@@ -135,8 +135,9 @@ zh: $(STAMP)
 	$(PY) -m lstm_helpers.tools.translate update
 	$(PY) -m lstm_helpers.tools.translate build
 
-# CUDA machine only: the cuda-marked tests, the bench's GPU rows, the gpu preset for 60 s and notebook 09
-# (planned to fit in 8 minutes on one H100/H200; never run so far).
+# CUDA machine only: the precision policy it picks, the cuda-marked tests, the t4 preset in fp16 with a loss
+# scaler, the bench's GPU rows, the gpu preset for 60 s and notebook 09 (planned to fit in 10 minutes on one
+# H100/H200; never run so far). `$(PY) -m lstm_helpers.tools.gpu_check --dry-run` prints the plan anywhere.
 gpu-check: $(STAMP)
 	$(PY) -m lstm_helpers.tools.gpu_check
 

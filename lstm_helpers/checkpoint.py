@@ -67,8 +67,11 @@ def set_rng_state(state: dict, generator: torch.Generator | None = None, device=
 def save_checkpoint(path, model, optimizer=None, *, step: int = 0, best_val_loss: float = float("inf"),
                     best_step: int = 0, history: dict | None = None, config: dict | None = None,
                     vocab=None, data_hash: str | None = None, generator: torch.Generator | None = None,
-                    device=None, elapsed: float = 0.0) -> Path:
-    """Write everything needed to resume training to ``path``, atomically (a crash never leaves half a file)."""
+                    device=None, elapsed: float = 0.0, scaler=None) -> Path:
+    """Write everything needed to resume training to ``path``, atomically (a crash never leaves half a file).
+
+    ``scaler``: the fp16 run's ``torch.amp.GradScaler``, whose current loss scale is kept (None when disabled).
+    """
     model = unwrap_model(model)
     ckpt = {
         "format": FORMAT,
@@ -84,6 +87,7 @@ def save_checkpoint(path, model, optimizer=None, *, step: int = 0, best_val_loss
         "vocab": vocab.to_dict() if vocab is not None else None,
         "data_sha256": data_hash,
         "rng": get_rng_state(generator, device),
+        "scaler": scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
     }
     path = Path(path)
     with atomic_write(path, "wb") as fh:
@@ -115,7 +119,7 @@ def read_checkpoint(path, *, map_location="cpu") -> dict:
 
 
 def load_checkpoint(path, model=None, optimizer=None, *, generator=None, restore_rng: bool = False,
-                    device=None, map_location="cpu") -> dict:
+                    device=None, map_location="cpu", scaler=None) -> dict:
     """Read a checkpoint (see ``read_checkpoint``) and restore whichever objects are passed in.
 
     Returns the checkpoint dict (step, best_val_loss, history, config, vocab, ...).
@@ -128,6 +132,8 @@ def load_checkpoint(path, model=None, optimizer=None, *, generator=None, restore
         optimizer.load_state_dict(ckpt["optimizer"])
     if restore_rng:
         set_rng_state(ckpt["rng"], generator, device)
+    if scaler is not None and scaler.is_enabled() and ckpt.get("scaler"):
+        scaler.load_state_dict(ckpt["scaler"])
     return ckpt
 
 

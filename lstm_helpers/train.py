@@ -22,7 +22,7 @@ from lstm_helpers.data import CharVocab, get_batch
 from lstm_helpers.models import IMPLS, CharLSTM
 from lstm_helpers.utils import atomic_write
 
-AMP_MODES = ("auto", "bf16", "fp32")
+AMP_MODES = ("auto", "bf16", "fp16", "fp32")
 
 
 @dataclass
@@ -53,7 +53,7 @@ class TrainConfig:
     patience: int | None = None  # stop after this many evaluations without a new best
     log_interval: int = 10  # steps between copies of the loss to the host
     # system
-    amp: str = "auto"  # 'auto': bf16 around the fp32 LSTM on CUDA, fp32 elsewhere (see models.run_lstm)
+    amp: str = "auto"  # 'auto': what the device supports (see precision_policy); the LSTM stays fp32
     seed: int = 0
     compile: bool = False  # torch.compile the embedding and output layer (nn.LSTM itself is never compiled)
 
@@ -105,6 +105,11 @@ class TrainConfig:
 # tiny: seconds on a CPU (tests, LSTM_QUICK notebook runs). cpu: about half a minute on a laptop (learner-sized).
 # shakespeare: the model shipped in models/charlstm_shakespeare/, trained on one CPU thread in
 # under an hour (see that folder's README for the command and what it reached).
+# t4: for the free T4 of a Colab session (fp16 around the fp32 LSTM, see precision_policy); its goal is a
+# validation loss below 1.60 nats/char on tinyshakespeare within 10 minutes. It is the shakespeare recipe, so the
+# updates it needs are measured (the shipped model's history: below 1.60 after 1,400 updates); its time on a T4
+# is an estimate (notebook 09), NOT yet measured on a T4. max_seconds stops a slower GPU's training by 8 minutes,
+# with the best checkpoint kept.
 # gpu: the full run on one H100. Its target is a best validation loss <= 1.38 nats/char on
 # tinyshakespeare within 60 s of training (fp32/TF32 cuDNN LSTM, bf16 output layer, 2 x 1024,
 # AdamW 2e-3, dropout 0.3). The gpu settings were chosen from experience and NOT tuned or
@@ -119,6 +124,9 @@ PRESETS = {
     "shakespeare": TrainConfig(hidden_size=512, num_layers=1, emb_size=64, dropout=0.0, batch_size=32,
                                seq_len=128, lr=2e-3, weight_decay=0.01, warmup_steps=100, min_lr_ratio=0.05,
                                max_steps=2600, eval_interval=200, eval_batches=None, log_interval=25),
+    "t4": TrainConfig(hidden_size=512, num_layers=1, emb_size=64, dropout=0.0, batch_size=32, seq_len=128,
+                      lr=2e-3, weight_decay=0.01, warmup_steps=100, min_lr_ratio=0.05, max_steps=2600,
+                      max_seconds=480, eval_interval=200, eval_batches=None, log_interval=25),
     "gpu": TrainConfig(hidden_size=1024, num_layers=2, emb_size=128, dropout=0.3, batch_size=128, seq_len=256,
                        lr=2e-3, weight_decay=0.1, warmup_steps=50, min_lr_ratio=0.05, max_steps=1500,
                        max_seconds=60, eval_interval=50, eval_batches=4, log_interval=25),
@@ -152,22 +160,76 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def amp_dtype_for(cfg: TrainConfig, device) -> torch.dtype | None:
-    """The autocast dtype for the layers around the LSTM: bfloat16 or None (everything in float32).
+@dataclass(frozen=True)
+class Policy:
+    """Which precision a training run uses, and why.
 
-    'auto' means bf16 on a CUDA GPU that supports it, fp32 elsewhere; 'bf16' asks for it anywhere
-    autocast supports it (CUDA with bf16, CPU). The LSTM itself always runs in float32
-    (``models.run_lstm``), so no loss scaling is needed. Runs nothing on the model.
+    ``dtype`` is autocast's dtype for the layers around the LSTM (None: no autocast, everything in
+    float32); the LSTM itself always runs in float32 (``models.run_lstm``). ``use_scaler`` is True
+    exactly when ``dtype`` is float16: fp16's 5 exponent bits lose small gradients unless the loss is
+    scaled up before backward (``torch.amp.GradScaler``). ``reason`` says why this policy was chosen.
+    """
+
+    dtype: torch.dtype | None
+    use_scaler: bool
+    reason: str
+
+    @property
+    def name(self) -> str:
+        """'bf16', 'fp16' or 'fp32'."""
+        return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
+
+    def __str__(self) -> str:
+        around = "everything in fp32" if self.dtype is None else f"{self.name} autocast around an fp32 LSTM"
+        return f"precision: {around}, {'with a' if self.use_scaler else 'no'} loss scaler ({self.reason})"
+
+
+def precision_policy(device, capability=None, bf16_supported=None, *, amp: str = "auto") -> Policy:
+    """The precision policy for training on ``device``: bf16, fp16 with a loss scaler, or fp32.
+
+    ``amp='auto'`` picks from what the device supports: on a CUDA GPU with native bf16 (compute
+    capability 8.0 and later: A100, L4, H100) bf16 autocast; on one with fp16 tensor cores only
+    (7.x: V100, T4) fp16 autocast with a ``GradScaler``; on older GPUs (6.x and before: P100, K80),
+    the CPU and Apple's MPS, fp32. 'bf16' and 'fp16' ask for that dtype wherever autocast has it
+    (CUDA, CPU) and raise ValueError elsewhere; 'fp32' is fp32 anywhere. ``capability`` (major,
+    minor) and ``bf16_supported`` default to what the device reports; pass them to simulate
+    another GPU (then nothing is asked of CUDA). Runs nothing on any model.
     """
     device = torch.device(device)
-    bf16_ok = device.type == "cpu" or (device.type == "cuda" and torch.cuda.is_bf16_supported())
-    if cfg.amp == "fp32" or (cfg.amp == "auto" and device.type != "cuda"):
-        return None
-    if not bf16_ok:
-        if cfg.amp == "bf16":
-            raise ValueError(f"amp: 'bf16' is not supported on device {device}; use 'fp32' or 'auto'")
-        return None
-    return torch.bfloat16
+    if amp not in AMP_MODES:
+        raise ValueError(f"amp: expected one of {AMP_MODES}, got {amp!r}")
+    if capability is not None:
+        if (not isinstance(capability, (tuple, list)) or len(capability) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in capability)):
+            raise ValueError(f"capability: expected (major, minor), two ints >= 0, got {capability!r}")
+        capability = tuple(capability)
+    if bf16_supported is not None and not isinstance(bf16_supported, bool):
+        raise ValueError(f"bf16_supported: expected None, True or False, got {bf16_supported!r}")
+    bf16 = Policy(torch.bfloat16, False, "")
+    fp16 = Policy(torch.float16, True, "")
+    fp32 = Policy(None, False, "")
+    if device.type == "cuda":
+        if capability is None:
+            capability = torch.cuda.get_device_capability(device)
+        if bf16_supported is None:  # native only: torch.cuda.is_bf16_supported() also says True for emulated bf16
+            bf16_supported = bool(torch.version.hip) or capability >= (8, 0)
+        gpu = f"CUDA GPU of compute capability {capability[0]}.{capability[1]}"
+    else:
+        bf16_supported = device.type == "cpu" if bf16_supported is None else bf16_supported
+        gpu = None
+    if amp == "fp32":
+        return replace(fp32, reason="amp='fp32' asked for")
+    if amp in ("bf16", "fp16"):
+        if device.type not in ("cuda", "cpu") or (amp == "bf16" and not bf16_supported):
+            raise ValueError(f"amp: {amp!r} is not supported on device {device}; use 'fp32' or 'auto'")
+        return replace(bf16 if amp == "bf16" else fp16, reason=f"amp={amp!r} asked for, on {gpu or device.type}")
+    if gpu is None:
+        return replace(fp32, reason=f"{device.type}, not a CUDA GPU")
+    if bf16_supported:
+        return replace(bf16, reason=f"{gpu}: native bf16")
+    if capability >= (7, 0):
+        return replace(fp16, reason=f"{gpu}: fp16 tensor cores, no native bf16")
+    return replace(fp32, reason=f"{gpu}: no tensor cores")
 
 
 def autocast(device_type: str, amp_dtype: torch.dtype | None):
@@ -274,8 +336,9 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, out_dir=None, resume
     """Train ``model`` (a ``CharLSTM``) on token ids; returns the history dict (see ``new_history``).
 
     AdamW with gradient-norm clipping; the learning rate follows ``lr_at`` (set by step, so a time
-    budget stops a run early but never reshapes it); bf16 around a float32 LSTM on CUDA
-    (``amp_dtype_for``); validation every ``cfg.eval_interval`` steps. With ``out_dir``, every
+    budget stops a run early but never reshapes it); the precision that ``precision_policy`` picks for
+    the device (bf16, fp16 with a loss scaler, or fp32; the LSTM always fp32), printed in one line;
+    validation every ``cfg.eval_interval`` steps. With ``out_dir``, every
     evaluation writes ``out_dir/last.pt`` and each new best also ``out_dir/best.pt``; ``resume=True``
     continues from ``last.pt`` after checking it is the same run (model, schedule, vocabulary,
     data), exactly on the same device. Stops early after ``cfg.patience`` evaluations without
@@ -298,7 +361,8 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, out_dir=None, resume
     train_data = _as_tokens("train_data", train_data, cfg.seq_len + 1, device)
     val_data = _as_tokens("val_data", val_data, cfg.seq_len + 1, device)
     data_hash = data_sha256(train_data, val_data)
-    amp_dtype = amp_dtype_for(cfg, device)
+    policy = precision_policy(device, amp=cfg.amp)
+    amp_dtype = policy.dtype
     out_dir = Path(out_dir) if out_dir is not None else None
     last_path, best_path = (out_dir / "last.pt", out_dir / "best.pt") if out_dir is not None else (None, None)
     ckpt = None
@@ -312,11 +376,12 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, out_dir=None, resume
     torch.manual_seed(cfg.seed + rank)  # dropout masks (fork_rng restores the caller's state afterwards)
     gen = torch.Generator().manual_seed(cfg.seed)  # batch offsets: on the CPU, so runs resume on any device
     optimizer = make_optimizer(model, cfg, device)
+    scaler = torch.amp.GradScaler(device.type, enabled=policy.use_scaler)  # when disabled, each call does nothing
     fwd = _forward_module(model, cfg, device, world)
     step, best_val, best_step, evals_since_best, elapsed = 0, float("inf"), 0, 0, 0.0
     history = new_history()
     if ckpt is not None:
-        load_checkpoint(last_path, model, optimizer, generator=gen, restore_rng=True, device=device)
+        load_checkpoint(last_path, model, optimizer, generator=gen, restore_rng=True, device=device, scaler=scaler)
         step, best_val, best_step, elapsed = ckpt["step"], ckpt["best_val_loss"], ckpt["best_step"], ckpt["elapsed"]
         history = ckpt["history"]
         evals_since_best = sum(s > best_step for s in history["eval_step"])
@@ -325,6 +390,8 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, out_dir=None, resume
     elif resume and progress:
         print(f"No checkpoint at {last_path} yet: starting from scratch.")
 
+    if rank == 0 and (progress or log is not None):
+        (log or print)(str(policy))
     rows = slice(rank * cfg.batch_size // world, (rank + 1) * cfg.batch_size // world)  # this process's share
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not progress or rank > 0, desc="train",
                dynamic_ncols=True)
@@ -347,14 +414,16 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, out_dir=None, resume
             with autocast(device.type, amp_dtype):
                 logits, _ = fwd(x)  # (B, T, V)
             loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
-            # backward (under DDP the gradients are averaged over the processes here)
+            # backward (the loss scaled up in fp16; under DDP the gradients are averaged over the processes here)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            # clip
+            scaler.scale(loss).backward()
+            # clip (the true gradients: unscaled first)
             if cfg.grad_clip:
+                scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            # step
-            optimizer.step()
+            # step (in fp16 skipped, and the scale lowered, when a gradient overflowed)
+            scaler.step(optimizer)
+            scaler.update()
             step += 1
             pending.append((step, loss.detach(), lr))
             window_tokens += tokens_per_step
@@ -388,7 +457,8 @@ def train(model, train_data, val_data, cfg: TrainConfig, *, out_dir=None, resume
                 if out_dir is not None and rank == 0:
                     save_checkpoint(last_path, model, optimizer, step=step, best_val_loss=best_val,
                                     best_step=best_step, history=history, config=asdict(cfg), vocab=vocab,
-                                    data_hash=data_hash, generator=gen, device=device, elapsed=elapsed)
+                                    data_hash=data_hash, generator=gen, device=device, elapsed=elapsed,
+                                    scaler=scaler)
                     if improved:
                         _copy_file(last_path, best_path)
                 if log is not None:

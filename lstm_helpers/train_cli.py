@@ -21,8 +21,8 @@ import torch
 from lstm_helpers.checkpoint import CheckpointError, export_model, read_checkpoint
 from lstm_helpers.data import CharVocab, DownloadError, load_corpus, train_val_split
 from lstm_helpers.models import IMPLS, CharLSTM
-from lstm_helpers.train import (PRESETS, TrainConfig, count_parameters, evaluate, get_preset, load_char_model,
-                                train)
+from lstm_helpers.train import (AMP_MODES, PRESETS, TrainConfig, count_parameters, evaluate, get_preset,
+                                load_char_model, precision_policy, train)
 from lstm_helpers.utils import atomic_write, get_device, quick_mode
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-steps", type=_int_at_least(1), default=None)
     parser.add_argument("--impl", choices=IMPLS, default=None, help="LSTM implementation (default: the preset's)")
     parser.add_argument("--device", choices=("cuda", "mps", "cpu"), default=None)
+    parser.add_argument("--amp", choices=AMP_MODES, default=None,
+                        help="precision around the fp32 LSTM (default: the preset's, 'auto': what the device supports)")
     parser.add_argument("--seed", type=_int_at_least(0), default=None)
     parser.add_argument("--threads", type=_int_at_least(1), default=None, help="torch CPU threads")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt if it exists")
@@ -95,7 +97,7 @@ def main(argv=None) -> dict:
     say = print if rank == 0 else (lambda *a, **k: None)
     try:  # everything that can be wrong is checked here, before any training
         overrides = {k: v for k, v in (("max_seconds", args.max_seconds), ("max_steps", args.max_steps),
-                                       ("impl", args.impl), ("seed", args.seed)) if v is not None}
+                                       ("impl", args.impl), ("seed", args.seed), ("amp", args.amp)) if v is not None}
         cfg = get_preset(args.preset, **overrides)
         if args.threads:
             torch.set_num_threads(args.threads)
@@ -103,6 +105,7 @@ def main(argv=None) -> dict:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
         else:
             device = get_device(args.device, verbose=False)
+        precision_policy(device, amp=cfg.amp)  # e.g. --amp bf16 where the device has no bf16: say so now
         out = Path(args.out) if args.out else Path("checkpoints") / f"{Path(args.corpus).stem}_{args.preset}"
         check_writable_dir(out)
         if args.export:

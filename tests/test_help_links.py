@@ -21,7 +21,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "noteb
 # hint("x"), hint('x'), show_solution("x"), in prose (inside backticks) or in a checker's printed message
 OFFER = re.compile(r"""\b(hint|show_solution)\(\s*(["'])([^"']*)\2\s*\)""")
 # Notebooks whose setup cell another branch of issue 21 changes: they must pass once that lands.
-PENDING = {"09": "notebook 09's setup cell gets `hint` from the branch that rewrites it (issue 21)"}
+PENDING = {}  # notebook number -> why its help links cannot work yet
 
 
 def _text(value) -> str:

@@ -3,6 +3,7 @@
 All on the CPU with the tiny preset and a slice of the offline pystdlib corpus; a few seconds each.
 """
 
+import collections
 import math
 import os
 import random
@@ -17,7 +18,7 @@ import torch
 from dataclasses import replace
 
 from lstm_helpers import train as T
-from lstm_helpers.checkpoint import get_rng_state, set_rng_state
+from lstm_helpers.checkpoint import get_rng_state, read_checkpoint, set_rng_state
 from lstm_helpers.models import CharLSTM
 
 
@@ -157,10 +158,12 @@ def test_time_budget_stops_early_without_reshaping_the_schedule(corpus, monkeypa
 
 
 def test_presets_exist_and_validate():
-    for name in ("tiny", "cpu", "gpu"):
+    for name in ("tiny", "cpu", "t4", "gpu"):
         cfg = T.get_preset(name)
         assert isinstance(cfg, T.TrainConfig) and cfg.validate() is cfg
     assert T.get_preset("gpu").max_seconds == 60
+    t4 = T.get_preset("t4")  # the shipped model's recipe, stopped after 8 min of training on a slow T4
+    assert t4 == replace(T.get_preset("shakespeare"), max_seconds=480) and t4.amp == "auto"
     assert "shakespeare" in T.PRESETS
     cfg = T.get_preset("tiny", max_steps=7)
     assert cfg.max_steps == 7 and T.PRESETS["tiny"].max_steps != 7
@@ -172,7 +175,7 @@ def test_presets_exist_and_validate():
 
 @pytest.mark.parametrize("field, value", [
     ("hidden_size", 0), ("num_layers", 1.5), ("dropout", 1.0), ("lr", -1e-3), ("batch_size", 0),
-    ("max_seconds", 0), ("patience", 0), ("amp", "fp16"), ("impl", "keras"), ("grad_clip", -1.0),
+    ("max_seconds", 0), ("patience", 0), ("amp", "fp8"), ("impl", "keras"), ("grad_clip", -1.0),
     ("emb_size", 0), ("warmup_steps", -1), ("compile", "yes"),
 ])
 def test_bad_config_values_name_the_field(field, value):
@@ -216,7 +219,7 @@ def test_cli_tiny_preset(tmp_path):
                           env=dict(os.environ, OMP_NUM_THREADS="1"))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout
-    for expected in ("device: cpu", "parameters:", "best validation loss:", "tokens per second:",
+    for expected in ("device: cpu", "precision: everything in fp32, no loss scaler (cpu, not a CUDA GPU)", "parameters:", "best validation loss:", "tokens per second:",
                      f"checkpoints: {out / 'last.pt'}, {out / 'best.pt'}", "sample"):
         assert expected in lines, (expected, lines)
     assert (out / "best.pt").is_file()
@@ -250,10 +253,125 @@ def test_training_leaves_the_callers_random_state_alone(corpus):
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
 
 
-def test_amp_dtype_for_runs_nothing_and_names_the_dtype():
-    assert T.amp_dtype_for(tiny(amp="auto"), "cpu") is None
-    assert T.amp_dtype_for(tiny(amp="fp32"), "cpu") is None
-    assert T.amp_dtype_for(tiny(amp="bf16"), "cpu") == torch.bfloat16
+# Simulated devices: (device, compute capability, bf16_supported) -> (dtype name, loss scaler).
+DEVICES = {
+    "H100-like (cc 9.0)": (("cuda", (9, 0), None), ("bf16", False)),
+    "A100-like (cc 8.0)": (("cuda", (8, 0), None), ("bf16", False)),
+    "T4-like (cc 7.5)": (("cuda", (7, 5), None), ("fp16", True)),
+    "V100-like (cc 7.0)": (("cuda", (7, 0), None), ("fp16", True)),
+    "P100-like (cc 6.0)": (("cuda", (6, 0), None), ("fp32", False)),
+    "K80-like (cc 3.7)": (("cuda", (3, 7), None), ("fp32", False)),
+    "CPU": (("cpu", None, None), ("fp32", False)),
+    "MPS": (("mps", None, None), ("fp32", False)),
+}
+
+
+@pytest.mark.parametrize("name", DEVICES)
+def test_precision_policy_picks_what_the_device_supports(name):
+    args, (dtype_name, scaler) = DEVICES[name]
+    policy = T.precision_policy(*args)  # a simulated GPU asks nothing of CUDA (there is none here)
+    assert (policy.name, policy.use_scaler) == (dtype_name, scaler)
+    assert policy.dtype == {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": None}[dtype_name]
+    line = str(policy)
+    assert line.startswith("precision: ") and "\n" not in line and policy.reason in line
+
+
+def test_precision_policy_trusts_a_reported_bf16_and_ignores_emulation():
+    assert T.precision_policy("cuda", (7, 5), bf16_supported=True).name == "bf16"  # e.g. ROCm says so
+    assert T.precision_policy("cuda", (9, 0), bf16_supported=False).name == "fp16"
+
+
+@pytest.mark.parametrize("amp", T.AMP_MODES)
+@pytest.mark.parametrize("name", DEVICES)
+def test_a_loss_scaler_exactly_when_fp16(name, amp):
+    try:
+        policy = T.precision_policy(*DEVICES[name][0], amp=amp)
+    except ValueError as exc:  # asked for a dtype the device lacks
+        assert str(exc).startswith("amp: ") and amp in ("bf16", "fp16")
+        return
+    assert policy.use_scaler == (policy.dtype == torch.float16)
+    if amp != "auto":
+        assert policy.name == amp
+
+
+def test_precision_policy_overrides_and_bad_arguments():
+    assert T.precision_policy("cuda", (9, 0), amp="fp16").use_scaler  # what make gpu-check runs on an H100
+    assert T.precision_policy("cuda", (9, 0), amp="fp32").dtype is None
+    assert T.precision_policy("cpu", amp="bf16").dtype == torch.bfloat16
+    with pytest.raises(ValueError, match="^amp: 'bf16' is not supported on device cuda"):
+        T.precision_policy("cuda", (7, 5), amp="bf16")
+    with pytest.raises(ValueError, match="^amp: 'fp16' is not supported on device mps"):
+        T.precision_policy("mps", amp="fp16")
+    with pytest.raises(ValueError, match="^amp: expected one of"):
+        T.precision_policy("cpu", amp="fp8")
+    for bad in ((7,), "7.5", (7, 5.0), (-1, 0)):
+        with pytest.raises(ValueError, match="^capability: expected"):
+            T.precision_policy("cuda", bad)
+    with pytest.raises(ValueError, match="^bf16_supported: expected"):
+        T.precision_policy("cuda", (8, 0), bf16_supported="yes")
+
+
+class SpyScaler(torch.amp.GradScaler):
+    """The real GradScaler, counting its calls and whether scale() changed the loss."""
+
+    made = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls, self.changed = collections.Counter(), []
+        SpyScaler.made.append(self)
+
+    def scale(self, outputs):
+        self.calls["scale"] += 1
+        scaled = super().scale(outputs)
+        self.changed.append(scaled is not outputs)
+        return scaled
+
+    def unscale_(self, optimizer):
+        self.calls["unscale_"] += 1
+        return super().unscale_(optimizer)
+
+    def step(self, optimizer, *args, **kwargs):
+        self.calls["step"] += 1
+        return super().step(optimizer, *args, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["H100-like (cc 9.0)", "T4-like (cc 7.5)", "P100-like (cc 6.0)", "CPU"])
+def test_train_scales_the_loss_exactly_under_fp16(corpus, monkeypatch, capsys, name):
+    """train() on the CPU with a simulated device's policy: the loss is scaled in every step exactly when
+    the output layer runs in fp16, the LSTM stays fp32, and the policy is printed in one line."""
+    args, _ = DEVICES[name]
+    policy = T.precision_policy(*args)
+    monkeypatch.setattr(T, "precision_policy", lambda device, amp="auto": policy)
+    monkeypatch.setattr(torch.amp, "GradScaler", SpyScaler)
+    SpyScaler.made.clear()
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(max_steps=12, eval_interval=6)
+    model = make_model(vocab, cfg)
+    lstm_dtypes, head_dtypes = set(), set()
+    model.lstm.register_forward_hook(lambda mod, inp, out: lstm_dtypes.add(out[0].dtype))
+    model.head.register_forward_hook(lambda mod, inp, out: head_dtypes.add(out.dtype))
+    hist = T.train(model, train_ids, val_ids, cfg, progress=True, device="cpu")
+    (scaler,) = SpyScaler.made
+    fp16 = policy.dtype == torch.float16
+    assert head_dtypes == {policy.dtype or torch.float32} and lstm_dtypes == {torch.float32}
+    assert scaler.is_enabled() == fp16 and scaler.changed == [fp16] * cfg.max_steps
+    assert scaler.calls == {"scale": cfg.max_steps, "unscale_": cfg.max_steps, "step": cfg.max_steps}
+    assert np.isfinite(hist["eval_loss"]).all()
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("precision:")]
+    assert printed == [str(policy)]
+
+
+def test_fp16_checkpoint_keeps_the_loss_scale(corpus, monkeypatch, tmp_path):
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(max_steps=10, eval_interval=5)
+    monkeypatch.setattr(T, "precision_policy", lambda device, amp="auto": T.Policy(torch.float16, True, "test"))
+    T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, out_dir=tmp_path / "fp16", progress=False)
+    saved = read_checkpoint(tmp_path / "fp16" / "last.pt")["scaler"]
+    assert saved["scale"] > 0
+    monkeypatch.undo()
+    T.train(make_model(vocab, cfg), train_ids, val_ids, cfg, out_dir=tmp_path / "fp32", progress=False)
+    assert read_checkpoint(tmp_path / "fp32" / "last.pt")["scaler"] is None
 
 
 def test_bf16_training_on_cpu_keeps_the_lstm_float32(corpus):
@@ -268,13 +386,32 @@ def test_bf16_training_on_cpu_keeps_the_lstm_float32(corpus):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_cuda_tiny_training_bf16_head_fp32_lstm(corpus):
+def test_cuda_tiny_training_policy_head_fp32_lstm(corpus):
     vocab, train_ids, val_ids = corpus
     cfg = tiny(max_steps=60, eval_interval=30)
-    assert T.amp_dtype_for(cfg, "cuda") == (torch.bfloat16 if torch.cuda.is_bf16_supported() else None)
+    assert T.precision_policy("cuda") == T.precision_policy("cuda", torch.cuda.get_device_capability())
     model = make_model(vocab, cfg).cuda()
     seen = []
     model.lstm.register_forward_hook(lambda mod, inp, out: seen.append(out[0].dtype))
     hist = T.train(model, train_ids, val_ids, cfg, progress=False, device="cuda")
     assert set(seen) == {torch.float32}
+    assert np.mean(hist["train_loss"][-10:]) < np.mean(hist["train_loss"][:10]) - 0.5
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fp16_with_loss_scaler_trains(corpus, monkeypatch):
+    """The T4's path (fp16 head, loss scaler, fp32 LSTM) on whatever CUDA GPU runs make gpu-check."""
+    monkeypatch.setattr(torch.amp, "GradScaler", SpyScaler)
+    SpyScaler.made.clear()
+    vocab, train_ids, val_ids = corpus
+    cfg = tiny(amp="fp16", max_steps=60, eval_interval=30)
+    model = make_model(vocab, cfg).cuda()
+    lstm_dtypes, head_dtypes = set(), set()
+    model.lstm.register_forward_hook(lambda mod, inp, out: lstm_dtypes.add(out[0].dtype))
+    model.head.register_forward_hook(lambda mod, inp, out: head_dtypes.add(out.dtype))
+    hist = T.train(model, train_ids, val_ids, cfg, progress=False, device="cuda")
+    (scaler,) = SpyScaler.made
+    assert scaler.is_enabled() and all(scaler.changed) and head_dtypes == {torch.float16}
+    assert lstm_dtypes == {torch.float32}
     assert np.mean(hist["train_loss"][-10:]) < np.mean(hist["train_loss"][:10]) - 0.5

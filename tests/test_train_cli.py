@@ -47,6 +47,7 @@ TINY = ["--preset", "tiny", "--device", "cpu", "--no-progress", "--sample", "0"]
     (["--max-steps", "ten"], "argument --max-steps: expected an int >= 1, got 'ten'"),
     (["--max-seconds", "-1"], "argument --max-seconds: expected a number > 0, got -1"),
     (["--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
+    (["--amp", "fp8"], "argument --amp: invalid choice: 'fp8'"),
 ])
 def test_bad_arguments(capsys, no_training, args, expected):
     assert error_line(capsys, args) .startswith(expected)

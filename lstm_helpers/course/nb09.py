@@ -1,9 +1,12 @@
 """Notebook 09 (training a character model): its exercises, their checkers and its figures.
 
 Exercises: `temperature_probs` (sampling at a temperature) and `lr_at` (warmup, then cosine decay).
+Also the t4 preset's time on a free Colab T4, estimated from the shipped model's CPU run (``t4_preset_estimate``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -263,3 +266,82 @@ def plot_temperature_view(probs, chars, sample: str, *, temperature: float, axes
     ax_text.set_title(f"a sample at T = {temperature:g}", fontsize=10)
     return ax, ax_text
 
+
+# -------------------------------------------------------------------------------------------------
+# The t4 preset on a free Colab T4: updates measured on a CPU, time per update estimated (no T4 ran it yet)
+
+T4_TARGET = 1.60  # nats/char on tinyshakespeare's last 10 %
+T4_LIMIT_S = 600  # what a learner on a free Colab T4 should wait at most
+TINYSHAKESPEARE_VAL_TOKENS = 111_540  # its last 10 % (train_val_split), what every evaluation of the t4 preset reads
+
+
+@dataclass(frozen=True)
+class GPUAssumption:
+    """What the estimate assumes of a GPU: its fp32 peak (the LSTM runs in fp32), the share of it a
+    training step sustains, and a fixed cost per update (kernel launches, optimiser, loss)."""
+
+    name: str
+    fp32_tflops: float
+    efficiency: float
+    step_overhead_s: float
+
+    @property
+    def flops_per_s(self) -> float:
+        return self.fp32_tflops * 1e12 * self.efficiency
+
+
+# 8.1 TFLOP/s: NVIDIA's T4 datasheet, fp32 peak. Turing has no TF32, so cuDNN's fp32 LSTM runs at this
+# rate (fp16 would use its tensor cores, but the policy keeps the LSTM in fp32). 25 %: assumed, since
+# a free Colab T4 is held to 70 W and slows its clock under load, and the recurrent products are small
+# (B x H by H x 4H) and must run one time step after another.
+T4_ASSUMPTION = GPUAssumption("NVIDIA T4", fp32_tflops=8.1, efficiency=0.25, step_overhead_s=5e-3)
+
+
+def forward_flops_per_token(cfg, vocab_size: int) -> float:
+    """Floating-point operations of one character through ``CharLSTM``'s forward pass (2 per multiply-add).
+
+    Each layer's four gates are one product of [x_t, h_{t-1}] (D + H) with a (D + H, 4H) matrix:
+    8 H (D + H); the output layer 2 H V. Element-wise gate math is left out (it is O(H), not O(H^2)).
+    Backward costs about twice the forward, so a training token costs about 3 times this.
+    """
+    H = cfg.hidden_size
+    flops, inputs = 0, cfg.emb_size or vocab_size
+    for _ in range(cfg.num_layers):
+        flops += 8 * H * (inputs + H)
+        inputs = H
+    return float(flops + 2 * H * vocab_size)
+
+
+def estimate_seconds(cfg, vocab_size: int, updates: int, *, eval_tokens: int = 0, evals: int = 0,
+                     gpu: GPUAssumption = T4_ASSUMPTION) -> dict:
+    """Estimated seconds on ``gpu``: per update, for ``updates`` updates, and for ``evals`` evaluations
+    of ``eval_tokens`` characters each; keys ``update_s``, ``train_s``, ``eval_s``, ``total_s``."""
+    forward = forward_flops_per_token(cfg, vocab_size)
+    update_s = 3 * forward * cfg.batch_size * cfg.seq_len / gpu.flops_per_s + gpu.step_overhead_s
+    eval_s = evals * forward * eval_tokens / gpu.flops_per_s
+    return {"update_s": update_s, "train_s": updates * update_s, "eval_s": eval_s,
+            "total_s": updates * update_s + eval_s}
+
+
+def t4_preset_estimate(history: dict, cfg, vocab_size: int, *, val_tokens: int = TINYSHAKESPEARE_VAL_TOKENS,
+                       gpu: GPUAssumption = T4_ASSUMPTION, target: float = T4_TARGET) -> dict:
+    """The time a run of ``cfg`` takes to ``target`` on ``gpu``, from the ``history`` of the same run measured
+    on another machine (the shipped model's, for the t4 preset).
+
+    The updates come from the measured run (the schedule depends on the step alone, so a GPU takes the
+    same updates); the seconds per update from ``estimate_seconds``. Keys: ``updates`` (first
+    evaluation below ``target``, or None), ``loss`` (its validation loss), ``to_target`` and
+    ``whole_run`` (``estimate_seconds`` dicts; ``to_target`` None if never below), ``train_flops_per_token``
+    and ``measured_gflops`` (what the measuring machine sustained by the same count: a check on it).
+    """
+    below = [k for k, loss in enumerate(history["eval_loss"]) if loss < target]
+    first = below[0] if below else None
+    every = dict(vocab_size=vocab_size, eval_tokens=val_tokens, gpu=gpu)
+    to_target = (estimate_seconds(cfg, updates=history["eval_step"][first], evals=first + 1, **every)
+                 if first is not None else None)
+    whole = estimate_seconds(cfg, updates=cfg.max_steps, evals=cfg.max_steps // cfg.eval_interval, **every)
+    train_token = 3 * forward_flops_per_token(cfg, vocab_size)
+    return {"updates": history["eval_step"][first] if first is not None else None,
+            "loss": history["eval_loss"][first] if first is not None else None, "to_target": to_target,
+            "whole_run": whole, "train_flops_per_token": train_token,
+            "measured_gflops": float(np.median(history["tokens_per_sec"])) * train_token / 1e9}

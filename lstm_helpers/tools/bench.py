@@ -23,7 +23,7 @@ from lstm_helpers.data import CharVocab, DownloadError, get_batch, load_corpus, 
 from lstm_helpers.models import CharLSTM, recurrence_dtypes
 from lstm_helpers.numpy_lstm import lstm_backward, lstm_forward
 from lstm_helpers.torch_lstm import LSTM as ScratchLSTM
-from lstm_helpers.train import amp_dtype_for, autocast, get_preset, train
+from lstm_helpers.train import autocast, get_preset, precision_policy, train
 from lstm_helpers.utils import atomic_write
 
 COLUMNS = ("section", "case", "shape", "ms", "tokens/s", "ratio", "target")
@@ -207,22 +207,24 @@ def bench_train_loop(cfg: BenchConfig, device: torch.device, preset: str) -> lis
         torch.manual_seed(0)
         return CharLSTM(V, tcfg.hidden_size, tcfg.num_layers, tcfg.emb_size, tcfg.dropout, tcfg.impl).to(device)
 
-    # The bare loop: one fixed batch, forward, backward, AdamW; nothing else.
+    # The bare loop: one fixed batch, forward, backward, AdamW (and the loss scaler in fp16); nothing else.
     bare = model()
-    amp = amp_dtype_for(tcfg, device)
+    policy = precision_policy(device, amp=tcfg.amp)
     opt = torch.optim.AdamW(bare.parameters(), lr=tcfg.lr, fused=True)
+    scaler = torch.amp.GradScaler("cuda", enabled=policy.use_scaler)
     x, y = get_batch(train_ids, B, T, generator=g)
 
     def step():
-        with autocast("cuda", amp):
+        with autocast("cuda", policy.dtype):
             logits, _ = bare(x)  # (B, T, V)
         loss = F.cross_entropy(logits.float().reshape(-1, V), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
 
     lstm_dtype = real_dtype_name(step, bare.lstm)
-    head = "bf16" if amp == torch.bfloat16 else "fp32"
+    head = policy.name + (" + loss scaler" if policy.use_scaler else "")
     for _ in range(cfg.loop_warmup):
         step()
     torch.cuda.synchronize()
