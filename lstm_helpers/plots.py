@@ -143,12 +143,6 @@ def plot_solved(rows, *, ax=None, title="Seeds solved, with 95 % Wilson interval
     return ax
 
 
-def _null_formatter():
-    from matplotlib.ticker import NullFormatter
-
-    return NullFormatter()
-
-
 def plot_updates_to_solve(rows, *, ax=None, title="Updates to solve against the length T (seeds that solved)"):
     """Median updates to solve (markers) and the fewest and most (bars) per setting against T, on log-log axes.
 
@@ -176,7 +170,9 @@ def plot_updates_to_solve(rows, *, ax=None, title="Updates to solve against the 
     ax.set_yscale("log")
     ax.set_xticks(lengths)
     ax.set_xticklabels([str(L) for L in lengths])
-    ax.xaxis.set_minor_formatter(_null_formatter())
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("sequence length T")
     ax.set_ylabel("updates to solve")
     ax.set_title(title)

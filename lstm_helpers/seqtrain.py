@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import adding_problem, adding_problem_1997, long_lag_recall, variable_lag_recall
+from .utils import check_int
 
 VAL_SEED, TEST_SEED = 2025, 2024  # the validation set chooses, the test set only reports
 CELLS = ("rnn", "lstm", "gru")
@@ -238,11 +239,6 @@ def _evaluate(model, task, data, chunk=256, models=None):
     return [v if math.isfinite(v) else float("inf") for v in loss], acc
 
 
-def _check_positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
-
-
 def train_stacked(setting: str, task: str, length: int, *, seeds, lrs, steps: int, hidden: int,
                   batch_size: int = 64, max_norm: float = 1.0, eval_every: int = 100, log_every: int = 25,
                   n_val: int = 500, n_test: int = 1000, stop_when_all_solved: bool = True,
@@ -268,7 +264,7 @@ def train_stacked(setting: str, task: str, length: int, *, seeds, lrs, steps: in
         raise ValueError(f"task: expected one of {sorted(TASKS)}, got {task!r}")
     for name, value in (("length", length), ("steps", steps), ("hidden", hidden), ("batch_size", batch_size),
                         ("eval_every", eval_every), ("log_every", log_every), ("n_val", n_val), ("n_test", n_test)):
-        _check_positive_int(name, value)
+        check_int(name, value, 1)
     seeds, lrs = list(seeds), [float(v) for v in lrs]
     if not seeds or not lrs or any(not (v > 0) for v in lrs):
         raise ValueError(f"seeds, lrs: expected non-empty lists, lrs > 0, got seeds={seeds!r}, lrs={lrs!r}")
@@ -401,7 +397,7 @@ def train_regressor(model, x, y, *, x_val=None, y_val=None, steps: int = 300, ba
     and at the end (when x_val, y_val are given). Global random state is left as it was.
     """
     for name, value in (("steps", steps), ("batch_size", batch_size), ("eval_interval", eval_interval)):
-        _check_positive_int(name, value)
+        check_int(name, value, 1)
     device = next(model.parameters()).device
     x = torch.as_tensor(x, dtype=torch.float32, device=device)
     y = torch.as_tensor(y, dtype=torch.float32, device=device)

@@ -4,6 +4,7 @@ that notebooks 01, 05 and 08 state about them."""
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lstm_helpers import results as res
@@ -176,7 +177,7 @@ def test_08_sweep_sentences(sweep):
 
 def test_06_reads_its_rates_from_the_sweep(sweep):
     # 06 trains the better-tuned tanh RNN (by validation loss) and lstm_fb1 with the rates chosen here
-    med = {s: float(__import__("numpy").median([r["val_loss"] for r in res.chosen_runs(sweep, s, 100)]))
+    med = {s: float(np.median([r["val_loss"] for r in res.chosen_runs(sweep, s, 100)]))
            for s in ("rnn", "rnn_orth")}
     assert min(med, key=med.get) == "rnn" and res.chosen_runs(sweep, "rnn", 100)[0]["lr"] == 0.001
     assert res.chosen_runs(sweep, "lstm_fb1", 100)[0]["lr"] == 0.03
@@ -275,7 +276,6 @@ def test_card_sentences(name, n_params, wrong):
     for r in runs:  # "sat on the mean predictor's plateau (validation MSE about 0.039) from its first evaluation to its last"
         assert all(0.0385 <= round(v, 4) <= 0.044 for v in r["history"]["eval_loss"])
     from lstm_helpers.data import adding_problem_1997
-    import numpy as np
 
     _, y, _ = adding_problem_1997(2560, 100, seed=st.TEST_SEED)
     assert int(np.sum(np.abs(y - 0.5) >= 0.04)) == 2161  # "against 2,161 for always answering 0.5"

@@ -163,8 +163,7 @@ def run(name: str, cfg: Config, *, out_path=None, command: str = "", verbose: bo
             if _same_plan(old.get("settings", {}), json.loads(json.dumps(out["settings"])), old["runs"]):
                 for r in old["runs"]:
                     done.setdefault((r["setting"], r["length"]), []).append(r)
-                cpu_s.update({tuple(k.split("@")): v for k, v in old.get("cpu_s", {}).items()})
-                cpu_s = {(s, int(L)): v for (s, L), v in cpu_s.items()}
+                cpu_s = {(k.split("@")[0], int(k.split("@")[1])): v for k, v in old.get("cpu_s", {}).items()}
 
         def record(key, runs, seconds):
             done[key] = runs
